@@ -7,7 +7,6 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
-        .library(name: "SluiceCore", targets: ["SluiceCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,20 +14,20 @@ let package = Package(
     ],
     targets: [
         // Socket-level HTTP/1.1 server on POSIX sockets and DispatchSource.
-        .target(name: "SluiceHTTP"),
+        .target(name: "SluiceHTTP", dependencies: ["CSystemShims", .product(name: "Logging", package: "swift-log")]),
+        // System calls Swift's Glibc module does not expose (accept4 needs _GNU_SOURCE).
+        .target(name: "CSystemShims"),
         // zlib, for gzip request bodies.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
-        .target(name: "SluiceCore", dependencies: ["CZlib"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP", "SluiceCore",
+                "SluiceHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"]),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
     ]
 )

@@ -1,0 +1,202 @@
+import Glibc
+
+extension Connection {
+    /// The read source fired: receive once, then frame and answer every complete request in
+    /// the buffer before returning (one event may carry several pipelined requests).
+    func readable() {
+        if case .closed = state { return }
+        let buffer = input ?? context.buffers.take()
+        input = buffer
+        for _ in 0..<4 {
+            if buffer.writableBytes < 2048 {
+                buffer.reserveWritable(max(2048, buffer.capacity / 2))
+            }
+            let space = buffer.writableBytes
+            // Safe: reserveWritable guaranteed `space` writable bytes at writerIndex.
+            let received = recv(fd, buffer.base + buffer.writerIndex, space, 0)
+            if received > 0 {
+                if isDiscardingInput {
+                    buffer.clear()  // RFC 9112 §9.6: read and discard until the client closes.
+                } else {
+                    buffer.writerIndex += received
+                    processInput()
+                }
+                if case .closed = state { return }
+                if received < space || isReadSuspended { break }
+            } else if received == 0 {
+                peerDidClose()
+                return
+            } else {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK, EINTR:
+                    break
+                default:  // ECONNRESET, ETIMEDOUT, ...: the peer is gone.
+                    close()
+                    return
+                }
+                break
+            }
+        }
+        releaseBuffers()
+    }
+
+    private var isDiscardingInput: Bool {
+        switch state {
+        case .closingAfterWrite, .lingering: true
+        default: false
+        }
+    }
+
+    /// EOF from the peer: it sends nothing more but may still read (a half-close).
+    private func peerDidClose() {
+        peerClosed = true
+        suspendReading()
+        switch state {
+        case .idle, .closingAfterWrite:
+            if (output?.readableBytes ?? 0) > 0 {
+                state = .closingAfterWrite
+                flushOutput()
+            } else {
+                close()
+            }
+        case .head, .body, .lingering, .closed:
+            // An incomplete request can never complete now.
+            close()
+        }
+    }
+
+    /// Frames and answers every complete request in the input buffer, then sends the replies.
+    func processInput() {
+        guard let buffer = input else { return }
+        loop: while true {
+            if let output, output.readableBytes > context.configuration.maxPendingOutputBytes { break }
+            switch state {
+            case .idle:
+                guard buffer.readableBytes > 0 else { break loop }
+                state = .head
+                headStartedAt = MonotonicClock.now()
+                deadline.store(headStartedAt &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
+            case .head:
+                switch parser.parse(buffer.readableView) {
+                case .needMoreBytes:
+                    break loop
+                case .failed(let error):
+                    reject(error)
+                    break loop
+                case .complete(let headLength):
+                    beginBody(headLength: headLength, buffer: buffer)
+                }
+            case .body(let headLength, var decoder):
+                if decoder != nil {
+                    let result = decoder!.decode(in: buffer, bodyOffset: headLength)
+                    state = .body(headLength: headLength, decoder: decoder)
+                    switch result {
+                    case .needMoreBytes:
+                        setDeadline(after: context.configuration.bodyTimeout)
+                        break loop
+                    case .failed(let error):
+                        reject(error)
+                        break loop
+                    case .complete(let bodyLength, let messageLength):
+                        complete(headLength: headLength, bodyLength: bodyLength, messageLength: messageLength, buffer: buffer)
+                    }
+                } else {
+                    guard case .length(let length) = parser.head.framing else {
+                        preconditionFailure("body state without a length or a decoder")
+                    }
+                    let needed = headLength + length
+                    if buffer.readableBytes < needed {
+                        buffer.reserveWritable(needed - buffer.readableBytes)
+                        setDeadline(after: context.configuration.bodyTimeout)
+                        break loop
+                    }
+                    complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
+                }
+            case .closingAfterWrite, .lingering, .closed:
+                break loop
+            }
+        }
+        flushOutput()
+    }
+
+    /// The head is complete: screen it, then read the body or answer at once.
+    private func beginBody(headLength: Int, buffer: ByteBuffer) {
+        let head = parser.head
+        let limits = context.configuration.limits
+        if case .length(let length) = head.framing, length > limits.maxBodyBytes {
+            reject(.bodyTooLarge(limit: limits.maxBodyBytes))
+            return
+        }
+        let request = HTTPRequest(head: head, headBytes: buffer.view(offset: buffer.readerIndex, count: headLength),
+                                  body: UnsafeRawBufferPointer(start: nil, count: 0))
+        response.reset()
+        if context.handler.screen(request, &response) {
+            switch head.framing {
+            case .none:
+                finish(request, messageLength: headLength, buffer: buffer)
+            case .length(let length) where buffer.readableBytes >= headLength + length:
+                finish(request, messageLength: headLength + length, buffer: buffer)
+            case .length, .chunked:
+                // The body was not read: the connection cannot be reused (RFC 9110 §10.1.1).
+                response.closeConnection = true
+                finish(request, messageLength: buffer.readableBytes, buffer: buffer)
+            }
+            return
+        }
+        switch head.framing {
+        case .none:
+            complete(headLength: headLength, bodyLength: 0, messageLength: headLength, buffer: buffer)
+            return
+        case .length:
+            state = .body(headLength: headLength, decoder: nil)
+        case .chunked:
+            state = .body(headLength: headLength, decoder: ChunkedDecoder(
+                maxBodyBytes: limits.maxBodyBytes, maxTrailerBytes: limits.maxHeaderBytes))
+        }
+        if head.expectsContinue, buffer.readableBytes == headLength {
+            let output = self.output ?? context.buffers.take()
+            self.output = output
+            output.write("HTTP/1.1 100 Continue\r\n\r\n")
+        }
+        setDeadline(after: context.configuration.bodyTimeout)
+    }
+
+    /// The whole request is in the buffer: answer it.
+    private func complete(headLength: Int, bodyLength: Int, messageLength: Int, buffer: ByteBuffer) {
+        let request = HTTPRequest(
+            head: parser.head,
+            headBytes: buffer.view(offset: buffer.readerIndex, count: headLength),
+            body: buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength))
+        response.reset()
+        context.handler.respond(to: request, &response)
+        finish(request, messageLength: messageLength, buffer: buffer)
+    }
+
+    /// Queues the response, consumes the request's bytes and moves to the next request.
+    private func finish(_ request: HTTPRequest, messageLength: Int, buffer: ByteBuffer) {
+        let closeAfter = response.closeConnection || request.head.wantsClose || isShuttingDown
+        writeResponse(response, for: request, close: closeAfter)
+        context.handler.didRespond(to: request, status: response.status,
+                                   durationNanoseconds: MonotonicClock.now() &- headStartedAt)
+        buffer.readerIndex += messageLength
+        parser.reset()
+        if closeAfter {
+            state = .closingAfterWrite
+        } else {
+            state = .idle
+            if buffer.readableBytes == 0 { buffer.clear() }
+            setDeadline(after: context.configuration.idleTimeout)
+        }
+    }
+
+    /// Answers a framing or limit error with `Connection: close`; nothing more is parsed.
+    func reject(_ error: HTTPParseError) {
+        response.reset()
+        response.setError(error.status, error.message)
+        writeResponse(response, for: nil, close: true)
+        context.handler.didReject(status: error.status)
+        state = .closingAfterWrite
+        input?.clear()
+        parser.reset()
+    }
+}

@@ -1,0 +1,25 @@
+extension Connection {
+    /// Called on the connection's queue by the sweeper when `deadline` may have passed.
+    /// Rechecks it (the connection may have made progress since) and acts on the phase:
+    /// a slow head or body gets 408 and a close; an idle, stalled or lingering one is closed.
+    func deadlineMayHavePassed(now: UInt64) {
+        let due = deadline.load(ordering: .relaxed)
+        guard due != 0, due <= now else { return }
+        switch state {
+        case .head:
+            reject(.headerTimeout)
+            flushOutput()
+        case .body:
+            reject(.bodyTimeout)
+            flushOutput()
+        case .idle, .closingAfterWrite, .lingering:
+            close()
+        case .closed:
+            break
+        }
+        // A 408 that cannot be sent either is given one more stall period, then closed.
+        if case .closingAfterWrite = state, deadline.load(ordering: .relaxed) <= now {
+            setDeadline(after: context.configuration.lingerTimeout)
+        }
+    }
+}

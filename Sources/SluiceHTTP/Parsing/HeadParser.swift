@@ -1,0 +1,118 @@
+import Glibc
+
+/// The result of feeding bytes to `HeadParser`: a value, never a thrown "not yet".
+public enum HeadParseResult: Equatable, Sendable {
+    /// The head is incomplete; call again when more bytes arrive.
+    case needMoreBytes
+    /// The head is complete and valid; it occupies the first `headLength` bytes.
+    case complete(headLength: Int)
+    /// The head is invalid; answer `error.status` and close.
+    case failed(HTTPParseError)
+}
+
+/// An incremental HTTP/1.1 request-head parser over bytes (RFC 9112 §2-§7).
+///
+/// Feed it the bytes of the current request from its first byte on, as many as have arrived;
+/// each call resumes where the previous one stopped, so a head delivered byte by byte is still
+/// scanned once. It records offsets (`HeaderField`) instead of building Strings, and resolves
+/// the body framing strictly: a Content-Length with a Transfer-Encoding, differing
+/// Content-Lengths, a coding other than chunked, obs-fold, bare CR or LF, control bytes in
+/// values, space before a colon, a missing Host on HTTP/1.1 are all errors, never guesses.
+///
+///     var parser = HeadParser(limits: HTTPLimits())
+///     if case .complete(let length) = parser.parse(bytes) { let head = parser.head }
+public struct HeadParser: Sendable {
+    private enum Phase: Sendable { case requestLine, fields, complete }
+
+    /// The request parsed so far; meaningful once `parse` returned `.complete`.
+    public internal(set) var head = ParsedHead()
+    let limits: HTTPLimits
+    private var phase = Phase.requestLine
+    private var lineStart = 0
+    private var searchFrom = 0
+    private var emptyLinesSkipped = 0
+    var tracker = FramingTracker()
+
+    public init(limits: HTTPLimits) {
+        self.limits = limits
+        head.fields.reserveCapacity(min(limits.maxHeaderCount, 64))
+    }
+
+    /// Forgets the previous request, keeping the field storage.
+    public mutating func reset() {
+        head.reset()
+        phase = .requestLine
+        lineStart = 0
+        searchFrom = 0
+        emptyLinesSkipped = 0
+        tracker = FramingTracker()
+    }
+
+    /// Parses as much of the head as `bytes` (the request from its first byte) holds.
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> HeadParseResult {
+        precondition(phase != .complete, "HeadParser.parse called after completion without reset()")
+        while true {
+            guard let lineFeed = findLineFeed(bytes) else {
+                return checkIncompleteLimits(available: bytes.count)
+            }
+            searchFrom = lineFeed + 1
+            guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
+                return .failed(.bareLineFeed)
+            }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<(lineFeed - 1)])
+            let start = lineStart
+            lineStart = lineFeed + 1
+            if lineStart > limits.maxHeaderBytes {
+                return .failed(phase == .requestLine ? .requestLineTooLong(limit: limits.maxRequestLineBytes)
+                                                     : .headTooLarge(limit: limits.maxHeaderBytes))
+            }
+            switch phase {
+            case .requestLine:
+                if line.isEmpty {
+                    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+                    emptyLinesSkipped += 1
+                    if emptyLinesSkipped > 8 { return .failed(.malformedRequestLine) }
+                    continue
+                }
+                if line.count > limits.maxRequestLineBytes {
+                    return .failed(.requestLineTooLong(limit: limits.maxRequestLineBytes))
+                }
+                if let error = parseRequestLine(line, at: start) { return .failed(error) }
+                phase = .fields
+            case .fields:
+                if line.isEmpty {
+                    if let error = finishHead() { return .failed(error) }
+                    phase = .complete
+                    return .complete(headLength: lineStart)
+                }
+                if head.fields.count >= limits.maxHeaderCount {
+                    return .failed(.tooManyHeaders(limit: limits.maxHeaderCount))
+                }
+                if let error = parseFieldLine(line, at: start, bytes: bytes) { return .failed(error) }
+            case .complete:
+                preconditionFailure("unreachable: loop returns on completion")
+            }
+        }
+    }
+
+    private mutating func findLineFeed(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard searchFrom < bytes.count, let base = bytes.baseAddress else { return nil }
+        // Safe: searchFrom < bytes.count, so the searched range lies inside `bytes`.
+        guard let found = memchr(base + searchFrom, 0x0A, bytes.count - searchFrom) else {
+            searchFrom = bytes.count
+            return nil
+        }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    private func checkIncompleteLimits(available: Int) -> HeadParseResult {
+        if phase == .requestLine, available - lineStart > limits.maxRequestLineBytes {
+            return .failed(.requestLineTooLong(limit: limits.maxRequestLineBytes))
+        }
+        if available > limits.maxHeaderBytes {
+            return .failed(phase == .requestLine ? .requestLineTooLong(limit: limits.maxRequestLineBytes)
+                                                 : .headTooLarge(limit: limits.maxHeaderBytes))
+        }
+        return .needMoreBytes
+    }
+}

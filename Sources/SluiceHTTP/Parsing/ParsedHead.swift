@@ -1,0 +1,41 @@
+/// What `HeadParser` learned about a request, as offsets into the head bytes.
+public struct ParsedHead: Sendable, Equatable {
+    public var method: HTTPMethod = .get
+    public var version: HTTPVersion = .http11
+    /// The request-target as sent.
+    public var targetStart = 0, targetEnd = 0
+    /// The path part of the target (origin-form, or the path of an absolute-form target);
+    /// empty for the asterisk-form.
+    public var pathStart = 0, pathEnd = 0
+    public var fields: [HeaderField] = []
+    public var framing: BodyFraming = .none
+    /// `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`.
+    public var wantsClose = false
+    /// `Expect: 100-continue`.
+    public var expectsContinue = false
+
+    mutating func reset() {
+        method = .get
+        version = .http11
+        targetStart = 0; targetEnd = 0
+        pathStart = 0; pathEnd = 0
+        fields.removeAll(keepingCapacity: true)
+        framing = .none
+        wantsClose = false
+        expectsContinue = false
+    }
+}
+
+/// Header facts gathered while parsing field lines, resolved into framing at the end of the head.
+struct FramingTracker: Sendable {
+    var hostCount = 0
+    var contentLength: Int?
+    var hasTransferEncoding = false
+    var chunkedCount = 0
+    var lastCodingIsChunked = false
+    var hasOtherCoding = false
+    var connectionClose = false
+    var connectionKeepAlive = false
+    var expectContinue = false
+    var expectOther = false
+}

@@ -1,0 +1,59 @@
+/// A request as a handler sees it: views into the connection's read buffer.
+///
+/// The views are valid only during the handler call that received the request; copy what must
+/// outlive it. Nothing here allocates: header lookups compare bytes in place.
+public struct HTTPRequest {
+    /// The parsed head (offsets into `headBytes`).
+    public let head: ParsedHead
+    /// The head's bytes, request line to the empty line.
+    public let headBytes: UnsafeRawBufferPointer
+    /// The body, decoded from chunked framing when it was chunked; empty before it is read.
+    public let body: UnsafeRawBufferPointer
+
+    public init(head: ParsedHead, headBytes: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
+        self.head = head
+        self.headBytes = headBytes
+        self.body = body
+    }
+
+    public var method: HTTPMethod { head.method }
+    public var version: HTTPVersion { head.version }
+
+    /// The path of the target, without query or fragment.
+    public var path: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: headBytes[head.pathStart..<head.pathEnd])
+    }
+
+    /// The length the client declared, or nil for chunked or absent bodies.
+    public var declaredContentLength: Int? {
+        switch head.framing {
+        case .none: 0
+        case .length(let length): length
+        case .chunked: nil
+        }
+    }
+
+    /// The value of the first header field named `lowercaseName` (ASCII, case-insensitive).
+    public func header(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
+        for field in head.fields {
+            let name = UnsafeRawBufferPointer(rebasing: headBytes[Int(field.nameStart)..<Int(field.nameEnd)])
+            if ByteClass.equalsIgnoringCase(name, lowercaseName) {
+                return UnsafeRawBufferPointer(rebasing: headBytes[Int(field.valueStart)..<Int(field.valueEnd)])
+            }
+        }
+        return nil
+    }
+
+    /// True when the header's value, up to any `;` parameters, equals `lowercaseValue`
+    /// ignoring case and surrounding whitespace (e.g. a media type).
+    public func header(_ lowercaseName: StaticString, hasPrefixToken lowercaseValue: StaticString) -> Bool {
+        guard let value = header(lowercaseName) else { return false }
+        var end = 0
+        while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
+        let token = ByteClass.trimmingWhitespace(UnsafeRawBufferPointer(rebasing: value[0..<end]))
+        return ByteClass.equalsIgnoringCase(token, lowercaseValue)
+    }
+
+    /// The path as a String, for logs and tests (allocates).
+    public var pathString: String { String(decoding: path, as: UTF8.self) }
+}

@@ -1,0 +1,42 @@
+/// Everything the HTTP server can be tuned with; every limit has a documented default.
+public struct HTTPServerConfiguration: Sendable {
+    /// Address to bind (IPv4 dotted quad, or "::"/IPv6 literal).
+    public var host = "127.0.0.1"
+    /// Port to bind; 0 picks a free port (see `HTTPServer.port`).
+    public var port = 8080
+    /// Request-line, header and body limits (414, 431, 413).
+    public var limits = HTTPLimits()
+    /// Open connections beyond this get a canned 503 at accept and are closed.
+    public var maxConnections = 16_384
+    /// Time allowed from a request's first byte to the end of its head (408 then close).
+    public var headerTimeout: Duration = .seconds(10)
+    /// Longest stall while reading a body or writing a response (408 or close).
+    public var bodyTimeout: Duration = .seconds(30)
+    /// How long a keep-alive connection may sit idle between requests before it is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// After a response with `Connection: close`, how long to discard what the client still
+    /// sends before closing, so the client reads the response instead of a reset (RFC 9112 §9.6).
+    public var lingerTimeout: Duration = .seconds(2)
+    /// Initial size of a connection's read buffer.
+    public var readBufferBytes = 16 * 1024
+    /// Buffers that grew beyond this (large bodies) are freed rather than pooled.
+    public var maxRetainedBufferBytes = 256 * 1024
+    /// Pooled idle buffers kept for reuse.
+    public var maxIdleBuffers = 256
+    /// A connection stops reading new requests while this much response data is unsent.
+    public var maxPendingOutputBytes = 1024 * 1024
+    /// listen(2) backlog.
+    public var backlog: Int32 = 4096
+
+    public init() {}
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating).
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (product, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}

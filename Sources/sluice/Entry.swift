@@ -1,0 +1,35 @@
+import Glibc
+
+/// Blocks SIGTERM/SIGINT before any thread exists (so only the Dispatch signal sources see
+/// them), merges `SLUICE_*` environment variables into the arguments, and runs the command.
+@main
+enum Entry {
+    static func main() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGTERM)
+        sigaddset(&blocked, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        let arguments = EnvironmentArguments.merge(
+            arguments: Array(CommandLine.arguments.dropFirst()),
+            options: SluiceCommand.optionNames,
+            environment: ProcessEnvironment.current())
+        SluiceCommand.main(arguments)
+    }
+}
+
+/// The process environment, read from `environ` (no Foundation).
+enum ProcessEnvironment {
+    static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

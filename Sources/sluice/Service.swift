@@ -1,0 +1,47 @@
+import Dispatch
+import Glibc
+import Logging
+import SluiceHTTP
+
+/// Wires the server and its routes, handles SIGTERM/SIGINT, and shuts down in order:
+/// stop accepting, finish in-flight requests, drain, exit 0.
+final class Service: Sendable {
+    private let server: HTTPServer
+    private let shutdownTimeout: Duration
+    private let logger: Logger
+
+    init(http: HTTPServerConfiguration, shutdownTimeout: Duration, logger: Logger) throws {
+        self.shutdownTimeout = shutdownTimeout
+        self.logger = logger
+        let fdLimit = Socket.raiseOpenFileLimit()
+        let readiness = Readiness()
+        let server = try HTTPServer(configuration: http, handler: Router(routes: HealthRoutes.make(readiness: readiness)), logger: logger)
+        readiness.server = server
+        self.server = server
+        logger.info("listening", metadata: ["host": "\(http.host)", "port": "\(server.port)", "fd_limit": "\(fdLimit)"])
+    }
+
+    /// Starts serving and never returns; the process exits after a signal-driven shutdown.
+    func run() -> Never {
+        let signals = [SIGTERM, SIGINT].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { [self] in beginShutdown(signal: number) }
+            source.resume()
+            return source
+        }
+        server.start()
+        withExtendedLifetime(signals) { dispatchMain() }
+    }
+
+    private func beginShutdown(signal number: Int32) {
+        guard !server.isDraining else {
+            logger.info("second signal during shutdown; still draining")
+            return
+        }
+        logger.info("shutting down", metadata: ["signal": "\(number)", "deadline": "\(shutdownTimeout)"])
+        server.shutdown(deadline: shutdownTimeout) { [logger] clean in
+            logger.info("shutdown complete", metadata: ["connections_closed_in_time": "\(clean)"])
+            exit(0)
+        }
+    }
+}
