@@ -1,0 +1,56 @@
+import Dispatch
+import Glibc
+import Logging
+import SluiceHTTP
+import Testing
+
+/// An in-process server on an ephemeral loopback port with routes for the tests:
+/// `/healthz`, `POST /echo` (answers the body it read) and `POST /reject` (screens with 415).
+final class TestServer {
+    let server: HTTPServer
+    var port: Int { server.port }
+
+    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configure(&configuration)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let routes = [
+            Route("/healthz", methods: [.get], allow: "GET, HEAD") { _, response in
+                response.body.write("{\"status\":\"ok\"}")
+            },
+            Route("/echo", methods: [.post, .put], allow: "POST, PUT") { request, response in
+                response.contentType = "application/octet-stream"
+                response.body.write(request.body)
+            },
+            Route("/reject", methods: [.post], allow: "POST", screen: { _, response in
+                response.setError(.unsupportedMediaType, "unsupported content type")
+                return true
+            }) { _, _ in Issue.record("the screened route must not be called with a body") },
+        ]
+        server = try HTTPServer(configuration: configuration, handler: Router(routes: routes), logger: logger)
+        server.start()
+    }
+
+    deinit {
+        let done = DispatchSemaphore(value: 0)
+        server.shutdown(deadline: .seconds(2)) { _ in done.signal() }
+        _ = done.wait(timeout: .now() + .seconds(5))
+    }
+
+    func client(timeoutSeconds: Int = 5) throws -> RawClient {
+        try RawClient(port: port, receiveTimeoutSeconds: timeoutSeconds)
+    }
+
+    /// The check every adversarial test ends with: a fresh connection still gets 200.
+    func expectHealthy(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let client = try client()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200, sourceLocation: sourceLocation)
+        #expect(response.bodyText == "{\"status\":\"ok\"}", sourceLocation: sourceLocation)
+    }
+}
+
