@@ -1,0 +1,125 @@
+import Foundation
+import SluiceHTTP
+import Testing
+
+/// Behaviour of the real `sluice` process: signals, fd exhaustion, many idle connections,
+/// configuration from the environment.
+@Suite(.serialized) struct ProcessTests {
+    @Test func sigterm_ClosesIdleConnections_FinishesInFlightRequests_AndExitsZero() throws {
+        let sluice = try SluiceProcess()
+        let idle = try sluice.client()
+        try idle.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try idle.readResponse().status == 200)
+        let inFlight = try sluice.client()
+        try inFlight.send("GET /readyz HTTP/1.1\r\nHost: t\r\n")  // head not finished yet
+
+        sluice.signal(SIGTERM)
+        #expect(try idle.readsEOF(), "an idle keep-alive connection is closed at shutdown")
+        try inFlight.send("\r\n")
+        let response = try inFlight.readResponse()
+        #expect(response.status == 503, "/readyz answers 503 while draining")
+        #expect(response.closes)
+        #expect(sluice.waitForExit(seconds: 10) == 0)
+        #expect(sluice.log.contains("shutdown complete"))
+        #expect(throws: (any Error).self) { _ = try sluice.client() }
+    }
+
+    @Test func sigint_AlsoShutsDownCleanly() throws {
+        let sluice = try SluiceProcess()
+        try sluice.expectHealthy()
+        sluice.signal(SIGINT)
+        #expect(sluice.waitForExit(seconds: 10) == 0)
+    }
+
+    @Test func shutdownDeadline_ForceClosesAStuckClient() throws {
+        let sluice = try SluiceProcess(arguments: ["--shutdown-timeout", "300ms", "--body-timeout", "60s"])
+        let stuck = try sluice.client()
+        try stuck.send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
+        usleep(100_000)
+        sluice.signal(SIGTERM)
+        #expect(sluice.waitForExit(seconds: 10) == 0)
+    }
+
+    @Test func fileDescriptorExhaustion_PausesAccepting_AndRecovers() throws {
+        let sluice = try SluiceProcess(shellPrefix: "ulimit -n 48;")
+        var held: [RawClient] = []
+        for _ in 0..<80 { held.append(try sluice.client(timeoutSeconds: 2)) }
+        usleep(300_000)
+        #expect(sluice.log.contains("accept paused"), "the listener backs off on EMFILE")
+        held.removeAll()  // frees the server's fds as it sees the closes
+        var healthy = false
+        for _ in 0..<50 where !healthy {
+            if let client = try? sluice.client(timeoutSeconds: 2),
+               (try? client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")) != nil,
+               let response = try? client.readResponse() {
+                healthy = response.status == 200
+            }
+            if !healthy { usleep(100_000) }
+        }
+        #expect(healthy, "the server serves again once fds are free")
+    }
+
+    static let idleCount = 10_000
+
+    @Test(.enabled(if: Socket.raiseOpenFileLimit() > idleCount + 500, "needs an fd hard limit above 10,500"))
+    func tenThousandIdleConnections_DoNotStopTheServerAnswering() throws {
+        let sluice = try SluiceProcess()
+        var idle: [RawClient] = []
+        idle.reserveCapacity(Self.idleCount)
+        for _ in 0..<Self.idleCount { idle.append(try sluice.client()) }
+        // A new client is still answered, and so is a sample of the idle ones.
+        for _ in 0..<20 { try sluice.expectHealthy() }
+        for index in stride(from: 0, to: Self.idleCount, by: 997) {
+            try idle[index].send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try idle[index].readResponse().status == 200)
+        }
+        idle.removeAll()
+        try sluice.expectHealthy()
+    }
+
+    @Test func options_ComeFromTheEnvironment_AndTheCommandLineWins() throws {
+        let fromEnvironment = try SluiceProcess(environment: ["SLUICE_MAX_BODY": "100"])
+        let client = try fromEnvironment.client()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n")
+        #expect(try client.readResponse().status == 413)
+
+        let overridden = try SluiceProcess(arguments: ["--max-body", "1KiB"], environment: ["SLUICE_MAX_BODY": "100"])
+        let other = try overridden.client()
+        try other.send("GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + String(repeating: "x", count: 200))
+        #expect(try other.readResponse().status == 200)
+    }
+
+    @Test func everyOption_HasAnEnvironmentVariable() throws {
+        let help = Process()
+        help.executableURL = SluiceProcess.executableURL
+        help.arguments = ["--help"]
+        let pipe = Pipe()
+        help.standardOutput = pipe
+        try help.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        help.waitUntilExit()
+        let options = Set(text.split(whereSeparator: { " ,<>\n".contains($0) })
+            .filter { $0.hasPrefix("--") && $0.count > 2 }
+            .map { String($0.dropFirst(2)) })
+            .subtracting(["help"])
+        #expect(!options.isEmpty)
+        let documented = Set(try documentedOptionNames())
+        #expect(options == documented, "SluiceCommand.optionNames must list every option")
+    }
+
+    /// Reads `optionNames` from the command's source, so the test fails when an option is added
+    /// without its environment variable.
+    private func documentedOptionNames() throws -> [String] {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            directory.deleteLastPathComponent()
+        }
+        let source = try String(contentsOf: directory.appendingPathComponent("Sources/sluice/SluiceCommand.swift"), encoding: .utf8)
+        guard let start = source.range(of: "static let optionNames = ["),
+              let end = source[start.upperBound...].range(of: "]") else { return [] }
+        return source[start.upperBound..<end.lowerBound]
+            .split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            .filter { !$0.isEmpty }
+    }
+}
