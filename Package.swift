@@ -28,6 +28,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP core alone, for LoadTest/http-core/bench.sh (wrk against it and nginx).
+        .executableTarget(
+            name: "sluice-http-bench",
+            dependencies: ["SluiceHTTP", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"]),
     ]
 )

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine: installs the system packages the build
+# needs (when missing), then `swift test` for the service (and the load tester, once present).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(zlib1g-dev libcurl4-openssl-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# JSONTestSuite corpus for the strict scanner's conformance test, when it is beside the repo.
+if [ -z "${SLUICE_JSON_SUITE:-}" ] && [ -d "$root/../shared/conformance/json" ]; then
+  export SLUICE_JSON_SUITE="$root/../shared/conformance/json"
+fi
+
+swift build --build-tests
+swift test --skip-build
+if [ -f LoadTest/Package.swift ]; then
+  (cd LoadTest && swift test)
+fi
