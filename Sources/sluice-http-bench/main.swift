@@ -13,6 +13,7 @@ import SluiceHTTP
 let arguments = CommandLine.arguments
 var configuration = HTTPServerConfiguration()
 configuration.port = arguments.count > 1 ? Int(arguments[1]) ?? 8090 : 8090
+if arguments.count > 2, let queues = Int(arguments[2]) { configuration.eventQueues = queues }
 Socket.raiseOpenFileLimit()
 
 let routes = [

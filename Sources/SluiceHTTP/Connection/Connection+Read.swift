@@ -127,20 +127,24 @@ extension Connection {
             reject(.bodyTooLarge(limit: limits.maxBodyBytes))
             return
         }
-        let request = HTTPRequest(head: head, headBytes: buffer.view(offset: buffer.readerIndex, count: headLength),
-                                  body: UnsafeRawBufferPointer(start: nil, count: 0))
         response.reset()
-        if context.handler.screen(request, &response) {
-            switch head.framing {
-            case .none:
-                finish(request, messageLength: headLength, buffer: buffer)
-            case .length(let length) where buffer.readableBytes >= headLength + length:
-                finish(request, messageLength: headLength + length, buffer: buffer)
-            case .length, .chunked:
-                // The body was not read: the connection cannot be reused (RFC 9110 §10.1.1).
-                response.closeConnection = true
-                finish(request, messageLength: buffer.readableBytes, buffer: buffer)
+        let headBytes = buffer.view(offset: buffer.readerIndex, count: headLength)
+        let screenedClose: Bool? = parser.withFields { fields in
+            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
+                                      body: UnsafeRawBufferPointer(start: nil, count: 0))
+            guard context.handler.screen(request, &response) else { return nil }
+            let bodyIsHere = switch head.framing {
+            case .none: true
+            case .length(let length): buffer.readableBytes >= headLength + length
+            case .chunked: false
             }
+            // An unread body leaves the connection unusable: answer, then close (RFC 9110 §10.1.1).
+            if !bodyIsHere { response.closeConnection = true }
+            return answer(request)
+        }
+        if let close = screenedClose {
+            let consumed = response.closeConnection ? buffer.readableBytes : headLength + (parser.head.contentLength ?? 0)
+            advance(messageLength: consumed, close: close, buffer: buffer)
             return
         }
         switch head.framing {
@@ -163,24 +167,32 @@ extension Connection {
 
     /// The whole request is in the buffer: answer it.
     private func complete(headLength: Int, bodyLength: Int, messageLength: Int, buffer: ByteBuffer) {
-        let request = HTTPRequest(
-            head: parser.head,
-            headBytes: buffer.view(offset: buffer.readerIndex, count: headLength),
-            body: buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength))
+        let head = parser.head
+        let headBytes = buffer.view(offset: buffer.readerIndex, count: headLength)
+        let body = buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength)
         response.reset()
-        context.handler.respond(to: request, &response)
-        finish(request, messageLength: messageLength, buffer: buffer)
+        let close = parser.withFields { fields in
+            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body)
+            context.handler.respond(to: request, &response)
+            return answer(request)
+        }
+        advance(messageLength: messageLength, close: close, buffer: buffer)
     }
 
-    /// Queues the response, consumes the request's bytes and moves to the next request.
-    private func finish(_ request: HTTPRequest, messageLength: Int, buffer: ByteBuffer) {
-        let closeAfter = response.closeConnection || request.head.wantsClose || isShuttingDown
-        writeResponse(response, for: request, close: closeAfter)
+    /// Queues the response; returns whether the connection closes after it.
+    private func answer(_ request: HTTPRequest) -> Bool {
+        let close = response.closeConnection || request.head.wantsClose || isShuttingDown
+        writeResponse(response, method: request.method, version: request.version, close: close)
         context.handler.didRespond(to: request, status: response.status,
                                    durationNanoseconds: MonotonicClock.now() &- headStartedAt)
+        return close
+    }
+
+    /// Consumes the request's bytes and moves on to the next request (or to closing).
+    private func advance(messageLength: Int, close: Bool, buffer: ByteBuffer) {
         buffer.readerIndex += messageLength
         parser.reset()
-        if closeAfter {
+        if close {
             state = .closingAfterWrite
         } else {
             state = .idle
@@ -193,7 +205,7 @@ extension Connection {
     func reject(_ error: HTTPParseError) {
         response.reset()
         response.setError(error.status, error.message)
-        writeResponse(response, for: nil, close: true)
+        writeResponse(response, method: nil, version: .http11, close: true)
         context.handler.didReject(status: error.status)
         state = .closingAfterWrite
         input?.clear()

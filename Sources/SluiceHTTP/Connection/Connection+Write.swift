@@ -4,7 +4,7 @@ import Glibc
 extension Connection {
     /// Serialises a response into the output buffer (sent later, together with any other
     /// pipelined responses, by `flushOutput`).
-    func writeResponse(_ response: HTTPResponse, for request: HTTPRequest?, close: Bool) {
+    func writeResponse(_ response: HTTPResponse, method: HTTPMethod?, version: HTTPVersion, close: Bool) {
         let out = output ?? context.buffers.take()
         output = out
         let status = response.status
@@ -38,12 +38,12 @@ extension Connection {
         }
         if close {
             out.write("Connection: close\r\n")
-        } else if request?.version == .http10 {
+        } else if version == .http10 {
             out.write("Connection: keep-alive\r\n")
         }
         out.write("\r\n")
         // RFC 9110 §9.3.2: HEAD gets the same header fields as GET, without content.
-        if !status.forbidsBody, request?.method != .head, bodyLength > 0 {
+        if !status.forbidsBody, method != .head, bodyLength > 0 {
             out.write(response.body.readableView)
         }
     }

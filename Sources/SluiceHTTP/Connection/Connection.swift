@@ -49,7 +49,7 @@ final class Connection: @unchecked Sendable {
     init(fd: Int32, context: ServerContext) {
         self.fd = fd
         self.context = context
-        self.queue = DispatchQueue(label: "sluice.connection", target: context.workQueue)
+        self.queue = DispatchQueue(label: "sluice.connection", target: context.eventQueueForNewConnection())
         self.parser = HeadParser(limits: context.configuration.limits)
         self.response = HTTPResponse(body: ByteBuffer(capacity: 512))
     }

@@ -95,7 +95,7 @@ extension HeadParser {
         for index in valueStart..<valueEnd where !ByteClass.isFieldValue(line[index]) {
             return line[index] == UInt8(ascii: "\r") ? .bareCarriageReturn : .invalidHeaderValue
         }
-        head.fields.append(HeaderField(
+        fields.append(HeaderField(
             nameStart: Int32(offset), nameEnd: Int32(offset + colon),
             valueStart: Int32(offset + valueStart), valueEnd: Int32(offset + valueEnd)))
         return track(name: UnsafeRawBufferPointer(rebasing: line[0..<colon]),

@@ -26,6 +26,8 @@ public struct HeadParser: Sendable {
 
     /// The request parsed so far; meaningful once `parse` returned `.complete`.
     public internal(set) var head = ParsedHead()
+    /// The header field lines, in order; see `withFields` for handing them out without a copy.
+    public internal(set) var fields: [HeaderField] = []
     let limits: HTTPLimits
     private var phase = Phase.requestLine
     private var lineStart = 0
@@ -35,12 +37,13 @@ public struct HeadParser: Sendable {
 
     public init(limits: HTTPLimits) {
         self.limits = limits
-        head.fields.reserveCapacity(min(limits.maxHeaderCount, 64))
+        fields.reserveCapacity(min(limits.maxHeaderCount, 64))
     }
 
     /// Forgets the previous request, keeping the field storage.
     public mutating func reset() {
         head.reset()
+        fields.removeAll(keepingCapacity: true)
         phase = .requestLine
         lineStart = 0
         searchFrom = 0
@@ -85,7 +88,7 @@ public struct HeadParser: Sendable {
                     phase = .complete
                     return .complete(headLength: lineStart)
                 }
-                if head.fields.count >= limits.maxHeaderCount {
+                if fields.count >= limits.maxHeaderCount {
                     return .failed(.tooManyHeaders(limit: limits.maxHeaderCount))
                 }
                 if let error = parseFieldLine(line, at: start, bytes: bytes) { return .failed(error) }
@@ -93,6 +96,12 @@ public struct HeadParser: Sendable {
                 preconditionFailure("unreachable: loop returns on completion")
             }
         }
+    }
+
+    /// Calls `body` with the fields in place. Handing out the array itself would share its
+    /// storage, and the next `reset()` would then allocate a new one for every request.
+    public func withFields<Result>(_ body: (UnsafeBufferPointer<HeaderField>) -> Result) -> Result {
+        fields.withUnsafeBufferPointer(body)
     }
 
     private mutating func findLineFeed(_ bytes: UnsafeRawBufferPointer) -> Int? {

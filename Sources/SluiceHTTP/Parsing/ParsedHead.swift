@@ -7,19 +7,26 @@ public struct ParsedHead: Sendable, Equatable {
     /// The path part of the target (origin-form, or the path of an absolute-form target);
     /// empty for the asterisk-form.
     public var pathStart = 0, pathEnd = 0
-    public var fields: [HeaderField] = []
     public var framing: BodyFraming = .none
     /// `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`.
     public var wantsClose = false
     /// `Expect: 100-continue`.
     public var expectsContinue = false
 
+    /// The declared body length: 0 without a body, nil when chunked.
+    public var contentLength: Int? {
+        switch framing {
+        case .none: 0
+        case .length(let length): length
+        case .chunked: nil
+        }
+    }
+
     mutating func reset() {
         method = .get
         version = .http11
         targetStart = 0; targetEnd = 0
         pathStart = 0; pathEnd = 0
-        fields.removeAll(keepingCapacity: true)
         framing = .none
         wantsClose = false
         expectsContinue = false

@@ -5,13 +5,17 @@
 public struct HTTPRequest {
     /// The parsed head (offsets into `headBytes`).
     public let head: ParsedHead
+    /// The header fields (offsets into `headBytes`).
+    public let fields: UnsafeBufferPointer<HeaderField>
     /// The head's bytes, request line to the empty line.
     public let headBytes: UnsafeRawBufferPointer
     /// The body, decoded from chunked framing when it was chunked; empty before it is read.
     public let body: UnsafeRawBufferPointer
 
-    public init(head: ParsedHead, headBytes: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
+    public init(head: ParsedHead, fields: UnsafeBufferPointer<HeaderField>, headBytes: UnsafeRawBufferPointer,
+                body: UnsafeRawBufferPointer) {
         self.head = head
+        self.fields = fields
         self.headBytes = headBytes
         self.body = body
     }
@@ -25,17 +29,11 @@ public struct HTTPRequest {
     }
 
     /// The length the client declared, or nil for chunked or absent bodies.
-    public var declaredContentLength: Int? {
-        switch head.framing {
-        case .none: 0
-        case .length(let length): length
-        case .chunked: nil
-        }
-    }
+    public var declaredContentLength: Int? { head.contentLength }
 
     /// The value of the first header field named `lowercaseName` (ASCII, case-insensitive).
     public func header(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
-        for field in head.fields {
+        for field in fields {
             let name = UnsafeRawBufferPointer(rebasing: headBytes[Int(field.nameStart)..<Int(field.nameEnd)])
             if ByteClass.equalsIgnoringCase(name, lowercaseName) {
                 return UnsafeRawBufferPointer(rebasing: headBytes[Int(field.valueStart)..<Int(field.valueEnd)])

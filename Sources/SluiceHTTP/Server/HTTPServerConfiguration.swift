@@ -25,6 +25,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxIdleBuffers = 256
     /// A connection stops reading new requests while this much response data is unsent.
     public var maxPendingOutputBytes = 1024 * 1024
+    /// Serial event queues that connections are spread over; 0 means one per core.
+    public var eventQueues = 0
     /// listen(2) backlog.
     public var backlog: Int32 = 4096
 

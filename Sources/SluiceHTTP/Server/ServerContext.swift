@@ -8,8 +8,10 @@ final class ServerContext: Sendable {
     let handler: any HTTPRequestHandler
     let logger: Logger
     let buffers: ByteBufferPool
-    /// The queue every connection's serial queue targets.
-    let workQueue: DispatchQueue
+    /// The serial event queues connections are spread over (each connection's own serial
+    /// queue targets one of them), so one worker wake-up drains many connections' events.
+    let eventQueues: [DispatchQueue]
+    private let nextEventQueue = Atomic<Int>(0)
     let connections = Mutex<[ObjectIdentifier: Connection]>([:])
     // Relaxed: gauges and counters for metrics and the shutdown poll; no data is published through them.
     let openConnections = Atomic<Int>(0)
@@ -25,7 +27,15 @@ final class ServerContext: Sendable {
             initialCapacity: configuration.readBufferBytes,
             maxRetainedCapacity: configuration.maxRetainedBufferBytes,
             maxIdle: configuration.maxIdleBuffers)
-        self.workQueue = DispatchQueue.global()
+        let count = configuration.eventQueues > 0 ? configuration.eventQueues : System.coreCount
+        self.eventQueues = (0..<max(1, count)).map { _ in
+            DispatchQueue(label: "sluice.events", target: DispatchQueue.global())
+        }
+    }
+
+    /// The event queue for a new connection (round-robin).
+    func eventQueueForNewConnection() -> DispatchQueue {
+        eventQueues[nextEventQueue.wrappingAdd(1, ordering: .relaxed).oldValue % eventQueues.count]
     }
 
     func register(_ connection: Connection) {

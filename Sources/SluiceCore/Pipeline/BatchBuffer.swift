@@ -1,0 +1,172 @@
+import Synchronization
+
+/// The bounded in-memory queue between request handlers and the flusher, bounded by item
+/// count and by bytes.
+///
+/// A request hands over its whole batch with one lock acquisition, all or nothing:
+/// ```
+/// switch buffer.admit(&results) {
+/// case .admitted(let isFlushDue): if isFlushDue { flusher.nudge() }   // answer 200
+/// case .full(let seconds): pool.give(&results)    // answer 503, Retry-After: seconds
+/// case .tooLarge: pool.give(&results)             // can never fit: answer 413
+/// }
+/// ```
+/// The flusher takes everything at once with `swapOut(into:)`, trading its empty array for
+/// the full one, so neither side allocates in steady state. When the buffer is full nothing
+/// of the batch is kept and the caller still owns every result.
+public final class BatchBuffer: Sendable {
+    /// Bounds and thresholds.
+    public struct Configuration: Sendable {
+        /// Most items held; `admit` answers `.full` beyond it.
+        public var maxItems: Int
+        /// Most item bytes held (`ProcessResult.byteCount` summed).
+        public var maxBytes: Int
+        /// Occupancy at which `admit` reports `isFlushDue`, so the flusher is nudged.
+        public var flushThresholdItems: Int
+        /// `Retry-After` before the first flush has been measured.
+        public var defaultRetryAfterSeconds: Int
+
+        public init(
+            maxItems: Int = 100_000, maxBytes: Int = 256 << 20, flushThresholdItems: Int = 10_000,
+            defaultRetryAfterSeconds: Int = 1
+        ) {
+            self.maxItems = maxItems
+            self.maxBytes = maxBytes
+            self.flushThresholdItems = flushThresholdItems
+            self.defaultRetryAfterSeconds = defaultRetryAfterSeconds
+        }
+    }
+
+    /// What `admit` did with a batch.
+    public enum Admission: Equatable, Sendable {
+        /// Every result moved in. `isFlushDue`: occupancy reached the flush threshold.
+        case admitted(isFlushDue: Bool)
+        /// Nothing moved in: no room now. Retry after the estimated drain time (1...60 s).
+        case full(retryAfterSeconds: Int)
+        /// Nothing moved in: the batch alone exceeds the buffer's bounds and never will fit.
+        case tooLarge(items: Int, bytes: Int)
+    }
+
+    /// Counter and occupancy snapshot for metrics.
+    public struct Statistics: Sendable, Equatable {
+        public var admittedBatches: Int
+        public var admittedItems: Int
+        /// Batches (and their items) refused with `.full` or `.tooLarge`.
+        public var rejectedBatches: Int
+        public var rejectedItems: Int
+        /// Current occupancy.
+        public var items: Int
+        public var bytes: Int
+    }
+
+    /// `Retry-After` bounds, in seconds.
+    public static let retryAfterRange = 1...60
+
+    private struct State {
+        var results: [ProcessResult]
+        var bytes = 0
+        var drainRate = DrainRate()
+    }
+
+    public let configuration: Configuration
+    private let state: Mutex<State>
+    // Relaxed is enough: statistics for metrics. The results themselves are handed over under
+    // `state`'s lock; nothing is published through these counters.
+    private let admittedBatches = Atomic<Int>(0)
+    private let admittedItems = Atomic<Int>(0)
+    private let rejectedBatches = Atomic<Int>(0)
+    private let rejectedItems = Atomic<Int>(0)
+    // Mirrors of the occupancy, stored under the lock so metrics and the flusher read them
+    // without locking.
+    private let items = Atomic<Int>(0)
+    private let bytes = Atomic<Int>(0)
+
+    /// The array capacity both sides of the double buffer start with; they grow to the peak
+    /// flush size and stay there.
+    public var initialSwapCapacity: Int { min(configuration.maxItems, 65_536) }
+
+    public init(configuration: Configuration = Configuration()) {
+        precondition(configuration.maxItems > 0, "BatchBuffer maxItems must be positive")
+        precondition(configuration.maxBytes > 0, "BatchBuffer maxBytes must be positive")
+        precondition(configuration.flushThresholdItems > 0, "BatchBuffer flushThresholdItems must be positive")
+        self.configuration = configuration
+        var results: [ProcessResult] = []
+        results.reserveCapacity(min(configuration.maxItems, 65_536))
+        state = Mutex(State(results: results))
+    }
+
+    /// Moves every result of `batch` into the buffer, or none. On `.admitted` the caller's
+    /// array is emptied (capacity kept) and the buffer owns the results; otherwise the caller
+    /// keeps them all. One lock acquisition per call.
+    public func admit(_ batch: inout [ProcessResult]) -> Admission {
+        guard !batch.isEmpty else { return .admitted(isFlushDue: false) }
+        let count = batch.count
+        var batchBytes = 0
+        for result in batch { batchBytes += result.byteCount }
+        let limits = configuration
+        guard count <= limits.maxItems, batchBytes <= limits.maxBytes else {
+            countRejection(items: count)
+            return .tooLarge(items: count, bytes: batchBytes)
+        }
+        let admission = state.withLock { state -> Admission in
+            guard state.results.count + count <= limits.maxItems, state.bytes + batchBytes <= limits.maxBytes else {
+                let seconds = state.drainRate.secondsToDrain(
+                    state.results.count, defaultSeconds: limits.defaultRetryAfterSeconds, range: Self.retryAfterRange)
+                return .full(retryAfterSeconds: seconds)
+            }
+            state.results.append(contentsOf: batch)
+            state.bytes += batchBytes
+            items.store(state.results.count, ordering: .relaxed)
+            bytes.store(state.bytes, ordering: .relaxed)
+            return .admitted(isFlushDue: state.results.count >= limits.flushThresholdItems)
+        }
+        if case .admitted = admission {
+            admittedBatches.add(1, ordering: .relaxed)
+            admittedItems.add(count, ordering: .relaxed)
+            batch.removeAll(keepingCapacity: true)
+        } else {
+            countRejection(items: count)
+        }
+        return admission
+    }
+
+    /// Trades `spare` (empty, ideally with capacity) for everything the buffer holds; returns
+    /// the number of results now in `spare`. Used by the flusher.
+    @discardableResult
+    public func swapOut(into spare: inout [ProcessResult]) -> Int {
+        precondition(spare.isEmpty, "BatchBuffer.swapOut needs an empty array: the previous batch was not given back")
+        state.withLock { state in
+            swap(&state.results, &spare)
+            state.bytes = 0
+            items.store(0, ordering: .relaxed)
+            bytes.store(0, ordering: .relaxed)
+        }
+        return spare.count
+    }
+
+    /// Records one flush attempt for the `Retry-After` estimate: items written (0 for a
+    /// failed attempt) and the time it cost.
+    public func recordDrain(items written: Int, nanoseconds: UInt64) {
+        state.withLock { $0.drainRate.record(items: written, nanoseconds: nanoseconds) }
+    }
+
+    /// Items held now, read without locking.
+    public var itemCount: Int { items.load(ordering: .relaxed) }
+    /// Item bytes held now, read without locking.
+    public var byteCount: Int { bytes.load(ordering: .relaxed) }
+
+    /// A snapshot of the counters and occupancy.
+    public var statistics: Statistics {
+        Statistics(
+            admittedBatches: admittedBatches.load(ordering: .relaxed),
+            admittedItems: admittedItems.load(ordering: .relaxed),
+            rejectedBatches: rejectedBatches.load(ordering: .relaxed),
+            rejectedItems: rejectedItems.load(ordering: .relaxed),
+            items: items.load(ordering: .relaxed), bytes: bytes.load(ordering: .relaxed))
+    }
+
+    private func countRejection(items count: Int) {
+        rejectedBatches.add(1, ordering: .relaxed)
+        rejectedItems.add(count, ordering: .relaxed)
+    }
+}
