@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,10 +21,12 @@ let package = Package(
         // zlib, for gzip request bodies.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
+        .target(name: "SluiceCore", dependencies: ["CZlib"]),
+        // The service: options, wiring, routes, signals.
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP",
+                "SluiceHTTP", "SluiceCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -33,6 +36,10 @@ let package = Package(
             name: "sluice-http-bench",
             dependencies: ["SluiceHTTP", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"]),
+        // Raw-socket client and real-process launcher shared by the test targets.
+        .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceServiceTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
     ]
 )

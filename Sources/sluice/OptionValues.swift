@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 
 /// A duration option: "250ms", "10s", "1.5s", "2m", "1h", or a bare number of seconds.
 struct DurationOption: ExpressibleByArgument, Sendable, CustomStringConvertible {
@@ -65,4 +66,22 @@ struct ByteSizeOption: ExpressibleByArgument, Sendable, CustomStringConvertible 
 /// Log levels accepted by `--log-level`.
 enum LogLevelOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     case trace, debug, info, notice, warning, error, critical
+}
+
+extension ProcessorKind: ExpressibleByArgument {}
+extension SinkKind: ExpressibleByArgument {}
+
+/// `--fsync`: never, every-flush or rotation.
+enum FsyncOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case never
+    case everyFlush = "every-flush"
+    case rotation
+
+    var policy: FileSink.FsyncPolicy {
+        switch self {
+        case .never: .never
+        case .everyFlush: .everyFlush
+        case .rotation: .rotation
+        }
+    }
 }

@@ -7,15 +7,19 @@ import SluiceHTTP
 /// stop accepting, finish in-flight requests, drain, exit 0.
 final class Service: Sendable {
     private let server: HTTPServer
+    private let pipeline: Pipeline
     private let shutdownTimeout: Duration
     private let logger: Logger
 
-    init(http: HTTPServerConfiguration, shutdownTimeout: Duration, logger: Logger) throws {
+    init(http: HTTPServerConfiguration, pipeline settings: Pipeline.Settings, shutdownTimeout: Duration, logger: Logger) throws {
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         let fdLimit = Socket.raiseOpenFileLimit()
+        let pipeline = try Pipeline(settings: settings, logger: logger)
+        self.pipeline = pipeline
         let readiness = Readiness()
-        let server = try HTTPServer(configuration: http, handler: Router(routes: HealthRoutes.make(readiness: readiness)), logger: logger)
+        let routes = [pipeline.route.route] + HealthRoutes.make(readiness: readiness)
+        let server = try HTTPServer(configuration: http, handler: Router(routes: routes), logger: logger)
         readiness.server = server
         self.server = server
         logger.info("listening", metadata: ["host": "\(http.host)", "port": "\(server.port)", "fd_limit": "\(fdLimit)"])
@@ -29,6 +33,7 @@ final class Service: Sendable {
             source.resume()
             return source
         }
+        pipeline.start()
         server.start()
         withExtendedLifetime(signals) { dispatchMain() }
     }
@@ -39,7 +44,14 @@ final class Service: Sendable {
             return
         }
         logger.info("shutting down", metadata: ["signal": "\(number)", "deadline": "\(shutdownTimeout)"])
-        server.shutdown(deadline: shutdownTimeout) { [logger] clean in
+        let due = ContinuousClock.now + shutdownTimeout
+        server.shutdown(deadline: shutdownTimeout) { [logger, pipeline] clean in
+            // Every acknowledged item is in the buffer by now; write it all out.
+            let unwritten = pipeline.drain(deadline: max(due, ContinuousClock.now + .seconds(1)))
+            if unwritten > 0 {
+                logger.critical("shutdown deadline reached with items not written", metadata: ["items": "\(unwritten)"])
+                exit(1)
+            }
             logger.info("shutdown complete", metadata: ["connections_closed_in_time": "\(clean)"])
             exit(0)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import SluiceCore
 import SluiceHTTP
 
 /// The `sluice` command line. Every option can also come from `SLUICE_<OPTION>`.
@@ -12,8 +13,10 @@ struct SluiceCommand: ParsableCommand {
 
     /// Long names of every option, for the environment mapping (checked against --help by a test).
     static let optionNames = [
-        "host", "port", "max-body", "max-connections", "header-timeout", "body-timeout",
-        "idle-timeout", "shutdown-timeout", "log-level",
+        "host", "port", "sink", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
+        "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "max-batch-items",
+        "max-body", "max-connections", "header-timeout", "body-timeout", "idle-timeout",
+        "shutdown-timeout", "log-level",
     ]
 
     @Option(help: "Address to listen on.")
@@ -21,6 +24,39 @@ struct SluiceCommand: ParsableCommand {
 
     @Option(help: "Port to listen on (0 picks a free one; the log says which).")
     var port = 8080
+
+    @Option(help: "Where accepted items go: file (NDJSON segments in --data-dir), stdout or discard.")
+    var sink = SinkKind.file
+
+    @Option(help: "Directory for the file sink's NDJSON segments (created if missing).")
+    var dataDir = "./data"
+
+    @Option(help: "File sink fsync policy: never, every-flush (durable once flushed) or rotation.")
+    var fsync = FsyncOption.rotation
+
+    @Option(help: "File sink segment size before rotation.")
+    var segmentBytes = ByteSizeOption(bytes: 64 << 20)
+
+    @Option(help: "pooled (the zero-copy, pooled path) or naive (allocation-heavy, for A/B comparison).")
+    var processor = ProcessorKind.pooled
+
+    @Option(help: "Most items the batch buffer holds; a batch that does not fit gets 503 + Retry-After.")
+    var bufferCapacity = 100_000
+
+    @Option(help: "Most item bytes the batch buffer holds.")
+    var bufferBytes = ByteSizeOption(bytes: 64 << 20)
+
+    @Option(help: "Flush the buffer at least this often.")
+    var flushInterval = DurationOption(.seconds(1))
+
+    @Option(help: "Flush as soon as the buffer holds this many items.")
+    var flushMaxItems = 10_000
+
+    @Option(help: "Most idle ProcessResults kept for reuse.")
+    var poolCapacity = 32_768
+
+    @Option(help: "Most items in one request (400 beyond).")
+    var maxBatchItems = 100_000
 
     @Option(help: "Largest request body, after gzip/chunked decoding (413 beyond). Units: KiB, MiB, GiB, KB, MB, GB.")
     var maxBody = ByteSizeOption(bytes: 8 << 20)
@@ -47,6 +83,11 @@ struct SluiceCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody.bytes > 0 else { throw ValidationError("--max-body must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard bufferCapacity > 0, bufferBytes.bytes > 0 else { throw ValidationError("--buffer-capacity and --buffer-bytes must be positive") }
+        guard flushMaxItems > 0 else { throw ValidationError("--flush-max-items must be positive") }
+        guard flushInterval.duration > .zero else { throw ValidationError("--flush-interval must be positive") }
+        guard poolCapacity >= 0, maxBatchItems > 0 else { throw ValidationError("--pool-capacity must be >= 0 and --max-batch-items positive") }
+        guard segmentBytes.bytes > 0 else { throw ValidationError("--segment-bytes must be positive") }
     }
 
     func run() throws {
@@ -60,7 +101,12 @@ struct SluiceCommand: ParsableCommand {
         http.headerTimeout = headerTimeout.duration
         http.bodyTimeout = bodyTimeout.duration
         http.idleTimeout = idleTimeout.duration
-        let service = try Service(http: http, shutdownTimeout: shutdownTimeout.duration, logger: logger)
+        let pipeline = Pipeline.Settings(
+            processor: processor, sink: sink, dataDirectory: dataDir, fsync: fsync.policy,
+            segmentBytes: segmentBytes.bytes, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
+            flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity,
+            maxItemsPerBatch: maxBatchItems, maxBodyBytes: maxBody.bytes)
+        let service = try Service(http: http, pipeline: pipeline, shutdownTimeout: shutdownTimeout.duration, logger: logger)
         service.run()
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import SluiceHTTP
+import SluiceTestSupport
 import Testing
 
 /// Keep-alive, pipelining, HEAD, absolute-form and body framing over a real loopback socket.
@@ -178,7 +179,7 @@ import Testing
         let request = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
         // 16 MiB of responses: far more than the socket buffers hold, so the server sees short
         // writes and EAGAIN, and must stop reading until this client drains.
-        let sender = Thread { for _ in 0..<64 { try? client.send(request) } }
+        let sender = TestThread { for _ in 0..<64 { try? client.send(request) } }
         sender.start()
         for _ in 0..<64 {
             let response = try client.readResponse()
@@ -187,28 +188,5 @@ import Testing
         }
         sender.join()
         try server.expectHealthy()
-    }
-}
-
-/// A minimal joinable thread for tests (no Foundation).
-final class Thread: @unchecked Sendable {
-    private var handle: pthread_t?
-    private let body: () -> Void
-
-    init(_ body: @escaping () -> Void) { self.body = body }
-
-    func start() {
-        let box = Unmanaged.passRetained(self)
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            let me = Unmanaged<Thread>.fromOpaque(raw!).takeRetainedValue()
-            me.body()
-            return nil
-        }, box.toOpaque())
-        handle = thread
-    }
-
-    func join() {
-        if let handle { pthread_join(handle, nil) }
     }
 }

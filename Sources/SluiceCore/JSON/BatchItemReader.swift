@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads the known fields of one item from validated JSON and checks them against the
 /// item contract, except the contents of a string `data`, which `BatchParser` decodes.
 ///
@@ -70,8 +72,8 @@ enum BatchItemReader {
         // length decodes to the literal only if it is the literal byte for byte.
         switch name.count {
         case 2 where name[0] == UInt8(ascii: "i") && name[1] == UInt8(ascii: "d"): return .id
-        case 4 where name.elementsEqual("data".utf8): return .data
-        case 8 where name.elementsEqual("metadata".utf8): return .metadata
+        case 4 where bytes(name, equal: "data"): return .data
+        case 8 where bytes(name, equal: "metadata"): return .metadata
         default: break
         }
         guard name.count > 2, name.contains(JSONByte.backslash) else { return nil }
@@ -79,6 +81,14 @@ enum BatchItemReader {
         if JSONString.decodedContents(name, equal: "data") { return .data }
         if JSONString.decodedContents(name, equal: "metadata") { return .metadata }
         return nil
+    }
+
+    /// Whether `name` holds exactly the bytes of `literal`.
+    @inline(__always)
+    private static func bytes(_ name: UnsafeRawBufferPointer, equal literal: StaticString) -> Bool {
+        guard name.count == literal.utf8CodeUnitCount, let base = name.baseAddress else { return false }
+        // Safe: both regions hold name.count bytes (checked equal to the literal's length).
+        return memcmp(base, literal.utf8Start, name.count) == 0
     }
 
     private static func isArrayOfStrings(_ body: UnsafeRawBufferPointer, at start: Int) -> Bool {

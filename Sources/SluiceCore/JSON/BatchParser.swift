@@ -31,7 +31,7 @@ public struct BatchParser: Sendable {
     public let scanner: JSONScanner
 
     /// A parser allowing `maxItems` items per batch and `maxDepth` nesting levels, counted
-    /// from the body's top level.
+    /// from the body's top level (for a `data` string, from the decoded object's top level).
     public init(maxItems: Int = BatchParser.defaultMaxItems, maxDepth: Int = JSONScanner.defaultMaxDepth) {
         precondition(maxItems >= 1, "BatchParser.maxItems must be at least 1")
         self.maxItems = maxItems
@@ -52,6 +52,9 @@ public struct BatchParser: Sendable {
     }
 
     /// Parses `body`, calling `handle` once per item in batch order.
+    ///
+    /// Convenient for tests and tools; it costs one small allocation per call (the closure is
+    /// wrapped to fit `BatchVisitor`), where a `BatchVisitor` struct costs none.
     public func parse(
         _ body: UnsafeRawBufferPointer, format: BatchFormat, scratch: inout [UInt8], _ handle: (BatchEvent) -> Void
     ) -> Result<BatchSummary, BatchParseError> {
@@ -116,50 +119,5 @@ public struct BatchParser: Sendable {
         guard let items else { return .failure(.missingItems) }
         guard body[items.lowerBound] == JSONByte.openBracket else { return .failure(.itemsNotArray) }
         return .success(items)
-    }
-
-    /// Judges the item at `start` (validated JSON), reports it to the visitor and returns
-    /// where the item ends.
-    @discardableResult
-    func visitItem<Visitor: BatchVisitor>(
-        _ body: UnsafeRawBufferPointer, valueAt start: Int, index: Int, scratch: inout [UInt8],
-        visitor: inout Visitor, summary: inout BatchSummary
-    ) -> Int {
-        let (outcome, end) = BatchItemReader.read(body, valueAt: start, index: index)
-        let item: BatchItem
-        switch outcome {
-        case .success(let read):
-            item = read
-        case .failure(let error):
-            summary.rejectedCount += 1
-            visitor.reject(error)
-            return end
-        }
-        guard item.isDataString else {
-            summary.acceptedCount += 1
-            visitor.accept(item, dataObject: UnsafeRawBufferPointer(rebasing: body[item.data]))
-            return end
-        }
-        scratch.removeAll(keepingCapacity: true)
-        let contents = (item.data.lowerBound + 1)..<(item.data.upperBound - 1)
-        JSONString.unescape(UnsafeRawBufferPointer(rebasing: body[contents]), appendingTo: &scratch)
-        let rejection: BatchItemError.Reason? = scratch.withUnsafeBytes { decoded in
-            switch scanner.validate(decoded) {
-            case .failure(let error):
-                return .dataStringNotObject(error)
-            case .success(let object) where decoded[object.lowerBound] == JSONByte.openBrace:
-                visitor.accept(item, dataObject: UnsafeRawBufferPointer(rebasing: decoded[object]))
-                return nil
-            case .success:
-                return .dataStringNotObject(nil)
-            }
-        }
-        if let rejection {
-            summary.rejectedCount += 1
-            visitor.reject(BatchItemError(index: index, id: item.id, reason: rejection))
-        } else {
-            summary.acceptedCount += 1
-        }
-        return end
     }
 }

@@ -40,7 +40,7 @@ public enum JSONString {
     }
 
     /// Whether the contents decode to exactly the ASCII `literal` (so `"\u0069d"` equals "id").
-    package static func decodedContents(_ contents: UnsafeRawBufferPointer, equal literal: StaticString) -> Bool {
+    static func decodedContents(_ contents: UnsafeRawBufferPointer, equal literal: StaticString) -> Bool {
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         if contents.count == expected.count, !contents.contains(JSONByte.backslash) {
             return contents.elementsEqual(expected)

@@ -95,6 +95,16 @@ public final class BatchBuffer: Sendable {
         state = Mutex(State(results: results))
     }
 
+    /// The Retry-After a refused batch would get now: the time to drain the current backlog at
+    /// the measured drain rate (1...60 s). One lock acquisition; for early refusals.
+    public var retryAfterSeconds: Int {
+        let limits = configuration
+        return state.withLock { state in
+            state.drainRate.secondsToDrain(state.results.count, defaultSeconds: limits.defaultRetryAfterSeconds,
+                                           range: Self.retryAfterRange)
+        }
+    }
+
     /// Moves every result of `batch` into the buffer, or none. On `.admitted` the caller's
     /// array is emptied (capacity kept) and the buffer owns the results; otherwise the caller
     /// keeps them all. One lock acquisition per call.

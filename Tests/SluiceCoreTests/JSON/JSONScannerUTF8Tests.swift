@@ -71,7 +71,7 @@ struct JSONScannerUTF8Tests {
     }
 
     @Test("every special byte is found at every position of a word")
-    func specialBytesAtEveryLanePosition() {
+    func specialBytesAtEveryLanePosition() throws {
         for position in 0..<17 {
             let prefix = [UInt8](repeating: UInt8(ascii: "a"), count: position)
             #expect(jsonError(validateJSON([0x22] + prefix + [0x0A, 0x22]))

@@ -74,14 +74,14 @@ struct JSONSkipperTests {
         bytes.withUnsafeBytes { raw in
             var elements = JSONArrayElements(raw, arrayAt: 0)
             var texts: [String] = []
-            while let element = elements.next() { texts.append(text(raw, element)) }
+            while let element = elements.next() { texts.append(bodyText(raw, element)) }
             #expect(texts == ["1", #""a,b""#, #"{"k" : [2]}"#, "[]"])
         }
         let object = Array(#"{ "a" : 1 , "b\"" : {"c":2} , "" : "" }"#.utf8)
         object.withUnsafeBytes { raw in
             var members = JSONObjectMembers(raw, objectAt: 0)
             var pairs: [String] = []
-            while let member = members.next() { pairs.append(text(raw, member.name) + "=" + text(raw, member.value)) }
+            while let member = members.next() { pairs.append(bodyText(raw, member.name) + "=" + bodyText(raw, member.value)) }
             #expect(pairs == ["a=1", #"b\"={"c":2}"#, #"="""#])
             #expect(members.end == object.count)
         }

@@ -40,12 +40,12 @@ struct BatchRecorder: BatchVisitor {
     var items: [RecordedItem] = []
 
     mutating func accept(_ item: BatchItem, dataObject: UnsafeRawBufferPointer) {
-        items.append(.accepted(item, id: text(body, item.id), data: String(decoding: dataObject, as: UTF8.self),
-                               metadata: item.metadata.map { text(body, $0) }))
+        items.append(.accepted(item, id: bodyText(body, item.id), data: String(decoding: dataObject, as: UTF8.self),
+                               metadata: item.metadata.map { bodyText(body, $0) }))
     }
 
     mutating func reject(_ error: BatchItemError) {
-        items.append(.rejected(error, id: error.id.map { text(body, $0) }))
+        items.append(.rejected(error, id: error.id.map { bodyText(body, $0) }))
     }
 }
 
@@ -79,7 +79,7 @@ func parseBatch(_ bytes: [UInt8], format: BatchFormat = .json, maxItems: Int = B
 }
 
 /// The bytes of `range` in `body` as a String.
-func text(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+func bodyText(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
     String(decoding: UnsafeRawBufferPointer(rebasing: body[range]), as: UTF8.self)
 }
 

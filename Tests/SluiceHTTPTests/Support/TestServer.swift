@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import Logging
 import SluiceHTTP
+import SluiceTestSupport
 import Testing
 
 /// An in-process server on an ephemeral loopback port with routes for the tests:

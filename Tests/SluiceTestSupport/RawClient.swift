@@ -1,13 +1,12 @@
 import Glibc
-import Testing
 
 /// A blocking loopback TCP client that speaks raw bytes, for driving the server exactly.
-final class RawClient {
-    let fd: Int32
+public final class RawClient {
+    public let fd: Int32
     private var pending: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port`, with a receive timeout so a test can never hang.
-    init(port: Int, receiveTimeoutSeconds: Int = 5) throws {
+    public init(port: Int, receiveTimeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError.system("socket", errno) }
         var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
@@ -29,11 +28,11 @@ final class RawClient {
 
     deinit { Glibc.close(fd) }
 
-    enum ClientError: Error, CustomStringConvertible {
+    public enum ClientError: Error, CustomStringConvertible {
         case system(String, Int32)
         case closed
         case malformed(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
             case .closed: "connection closed by the server"
@@ -42,9 +41,9 @@ final class RawClient {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -57,16 +56,16 @@ final class RawClient {
     }
 
     /// Sends one byte at a time (each its own segment, thanks to TCP_NODELAY).
-    func sendByteByByte(_ text: String) throws {
+    public func sendByteByByte(_ text: String) throws {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         for byte in text.utf8 { try send([byte]) }
     }
 
-    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Closes with RST instead of FIN (SO_LINGER 0).
-    func reset() {
+    public func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         shutdown(fd, Int32(SHUT_RDWR))
@@ -89,7 +88,7 @@ final class RawClient {
     }
 
     /// Reads one response; `forHead` skips the body (HEAD responses declare a length they don't send).
-    func readResponse(forHead: Bool = false) throws -> RawResponse {
+    public func readResponse(forHead: Bool = false) throws -> RawResponse {
         while true {
             if let end = findHeadEnd() {
                 let head = String(decoding: pending[0..<end], as: UTF8.self)
@@ -108,7 +107,7 @@ final class RawClient {
     }
 
     /// True when the server closed the connection (EOF or reset) with no further bytes.
-    func readsEOF() throws -> Bool {
+    public func readsEOF() throws -> Bool {
         if !pending.isEmpty { return false }
         return try !fill()
     }
@@ -124,12 +123,12 @@ final class RawClient {
 }
 
 /// A parsed response: status, lower-cased header names, body bytes.
-struct RawResponse {
-    let status: Int
-    let headers: [(name: String, value: String)]
-    var body: [UInt8] = []
+public struct RawResponse {
+    public let status: Int
+    public let headers: [(name: String, value: String)]
+    public var body: [UInt8] = []
 
-    init(head: String) throws {
+    public init(head: String) throws {
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = lines[0].split(separator: " ", maxSplits: 2)
         guard statusParts.count >= 2, statusParts[0] == "HTTP/1.1", let code = Int(statusParts[1]) else {
@@ -142,9 +141,9 @@ struct RawResponse {
         }
     }
 
-    func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
-    var closes: Bool { header("connection")?.lowercased() == "close" }
+    public func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var closes: Bool { header("connection")?.lowercased() == "close" }
 }
 
 extension Substring {

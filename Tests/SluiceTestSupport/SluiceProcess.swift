@@ -1,16 +1,15 @@
 import Foundation
-import Testing
 
 /// The real `sluice` executable, started on an ephemeral port with its log in a temp file.
 /// The port comes from the process's own "listening" log line, so a test always talks to the
 /// server it started, never to another program on a fixed port.
-final class SluiceProcess {
-    let process = Process()
-    let logURL: URL
-    private(set) var port = 0
+public final class SluiceProcess {
+    public let process = Process()
+    public let logURL: URL
+    public private(set) var port = 0
 
     /// The built `sluice` binary, next to the test bundle.
-    static var executableURL: URL {
+    public static var executableURL: URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = bundle.deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("sluice").path),
@@ -21,7 +20,7 @@ final class SluiceProcess {
     }
 
     /// Starts `sluice --port 0 <arguments>`; `shellPrefix` (e.g. "ulimit -n 64;") runs first.
-    init(arguments: [String] = [], environment: [String: String] = [:], shellPrefix: String? = nil) throws {
+    public init(arguments: [String] = [], environment: [String: String] = [:], shellPrefix: String? = nil) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
@@ -51,7 +50,7 @@ final class SluiceProcess {
         try? FileManager.default.removeItem(at: logURL)
     }
 
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     private func waitForPort() throws -> Int {
         for _ in 0..<300 {
@@ -67,29 +66,37 @@ final class SluiceProcess {
         throw SluiceProcessError.didNotStart(log)
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit (bounded); nil when it is still running at the deadline.
-    func waitForExit(seconds: Double) -> Int32? {
+    public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { usleep(10_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    func client(timeoutSeconds: Int = 5) throws -> RawClient {
+    public func client(timeoutSeconds: Int = 5) throws -> RawClient {
         try RawClient(port: port, receiveTimeoutSeconds: timeoutSeconds)
     }
 
-    func expectHealthy(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Sends `GET /healthz` on a new connection and returns the status.
+    public func healthStatus() throws -> Int {
         let client = try client()
         try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(try client.readResponse().status == 200, sourceLocation: sourceLocation)
+        return try client.readResponse().status
+    }
+
+    /// Sends one request on a new connection and returns the response.
+    public func request(_ text: String) throws -> RawResponse {
+        let client = try client()
+        try client.send(text)
+        return try client.readResponse()
     }
 }
 
-enum SluiceProcessError: Error, CustomStringConvertible {
+public enum SluiceProcessError: Error, CustomStringConvertible {
     case didNotStart(String)
-    var description: String {
+    public var description: String {
         switch self {
         case .didNotStart(let log): "sluice did not report a listening port; log:\n\(log)"
         }

@@ -1,0 +1,111 @@
+// Counts heap allocations by interposing the allocator entry points and forwarding them to
+// glibc's own implementations (__libc_malloc & co). Counters are sharded per thread: each
+// thread adds to its own cache line with a relaxed atomic, so the cost per call is a TLS
+// load and an uncontended add; readers sum the shards.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "CAllocCounter.h"
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void __libc_free(void *pointer);
+extern void *__libc_memalign(size_t alignment, size_t size);
+
+#define SHARDS 64
+
+typedef struct {
+    _Atomic uint64_t allocations;
+    _Atomic uint64_t frees;
+    _Atomic uint64_t bytes;
+    char padding[64 - 3 * sizeof(uint64_t)];
+} shard_t;
+
+static shard_t shards[SHARDS] __attribute__((aligned(64)));
+static _Atomic unsigned next_shard;
+static __thread int my_shard = -1;  // initial-exec TLS in the executable: no allocation
+
+static inline shard_t *shard(void) {
+    if (__builtin_expect(my_shard < 0, 0)) {
+        my_shard = (int)(atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % SHARDS);
+    }
+    return &shards[my_shard];
+}
+
+static inline void count_allocation(size_t size) {
+    shard_t *s = shard();
+    atomic_fetch_add_explicit(&s->allocations, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->bytes, size, memory_order_relaxed);
+}
+
+static inline void count_free(void) {
+    atomic_fetch_add_explicit(&shard()->frees, 1, memory_order_relaxed);
+}
+
+void *malloc(size_t size) {
+    void *result = __libc_malloc(size);
+    if (result) count_allocation(size);
+    return result;
+}
+
+void *calloc(size_t count, size_t size) {
+    void *result = __libc_calloc(count, size);
+    if (result) count_allocation(count * size);
+    return result;
+}
+
+void *realloc(void *pointer, size_t size) {
+    void *result = __libc_realloc(pointer, size);
+    if (pointer == NULL) {
+        if (result) count_allocation(size);
+    } else if (size == 0) {
+        count_free();
+    } else if (result) {
+        // A resize is counted as one allocation and one free when it moved, as the heap sees it.
+        if (result != pointer) { count_allocation(size); count_free(); }
+    }
+    return result;
+}
+
+void free(void *pointer) {
+    if (pointer) count_free();
+    __libc_free(pointer);
+}
+
+void *memalign(size_t alignment, size_t size) {
+    void *result = __libc_memalign(alignment, size);
+    if (result) count_allocation(size);
+    return result;
+}
+
+void *aligned_alloc(size_t alignment, size_t size) {
+    return memalign(alignment, size);
+}
+
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
+    void *result = __libc_memalign(alignment, size);
+    if (!result) return ENOMEM;
+    count_allocation(size);
+    *out = result;
+    return 0;
+}
+
+sluice_alloc_totals sluice_alloc_read(void) {
+    sluice_alloc_totals totals = {0, 0, 0};
+    for (int i = 0; i < SHARDS; i++) {
+        totals.allocations += atomic_load_explicit(&shards[i].allocations, memory_order_relaxed);
+        totals.frees += atomic_load_explicit(&shards[i].frees, memory_order_relaxed);
+        totals.allocated_bytes += atomic_load_explicit(&shards[i].bytes, memory_order_relaxed);
+    }
+    return totals;
+}
+
+int sluice_alloc_is_active(void) {
+    // The process-wide definition of malloc is ours only when the executable exported it.
+    return dlsym(RTLD_DEFAULT, "malloc") == (void *)&malloc;
+}

@@ -1,0 +1,60 @@
+/// What processing one request's batch came to; the HTTP layer maps it to a status.
+public enum BatchOutcome: Equatable, Sendable {
+    /// The batch was judged item by item; the valid items are in the batch buffer (200).
+    case processed(accepted: Int, rejected: Int)
+    /// The body is not a batch at all; nothing was accepted (400).
+    case invalidBody(BatchParseError)
+    /// The buffer has no room for the valid items now; nothing was kept (503 + Retry-After).
+    case bufferFull(retryAfterSeconds: Int)
+    /// The valid items alone exceed the buffer's bounds and never fit (413).
+    case batchTooLarge(items: Int, bytes: Int)
+}
+
+/// One rejected item as reported to the client: its position, its id as raw JSON string
+/// contents (escapes kept, so it can go between quotes as is) and the reason.
+public struct RejectedItem: Sendable, Equatable {
+    public var index: Int
+    public var id: [UInt8]?
+    public var reason: BatchItemError.Reason
+}
+
+/// Per-request working storage, reused across requests through `ScratchPool`, so a warm
+/// server parses and fills batches without allocating.
+public final class BatchScratch: @unchecked Sendable {
+    // Ownership: one request at a time holds it (taken from and given back to ScratchPool).
+    /// Valid items found by the parser, as ranges into the body or into `decodedData`.
+    var pending: [PendingItem] = []
+    /// Data objects that arrived as JSON strings, decoded (one copy per such item).
+    var decodedData: [UInt8] = []
+    /// The parser's unescape scratch.
+    var unescape: [UInt8] = []
+    /// Results taken from the pool for this request.
+    var results: [ProcessResult] = []
+    /// Rejected items of the current request, for the response.
+    public internal(set) var rejected: [RejectedItem] = []
+    /// Decoder for gzip bodies; its output buffer is reused too.
+    public let inflater = GzipInflater()
+
+    /// Largest array capacities kept between requests; bigger ones are released.
+    static let maxRetainedItems = 16_384
+    static let maxRetainedBytes = 1 << 20
+
+    public init() {}
+
+    func reset() {
+        pending.removeAll(keepingCapacity: pending.capacity <= Self.maxRetainedItems)
+        decodedData.removeAll(keepingCapacity: decodedData.capacity <= Self.maxRetainedBytes)
+        unescape.removeAll(keepingCapacity: unescape.capacity <= Self.maxRetainedBytes)
+        results.removeAll(keepingCapacity: results.capacity <= Self.maxRetainedItems)
+        rejected.removeAll(keepingCapacity: rejected.capacity <= Self.maxRetainedItems)
+    }
+}
+
+/// A valid item waiting for its pooled result: where its bytes are.
+struct PendingItem {
+    var id: Range<Int>
+    var data: Range<Int>
+    /// True when `data` indexes `BatchScratch.decodedData` rather than the body.
+    var dataIsDecoded: Bool
+    var metadata: Range<Int>?
+}

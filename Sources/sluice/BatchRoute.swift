@@ -1,0 +1,124 @@
+import SluiceCore
+import SluiceHTTP
+
+/// `POST /batch`: content negotiation and early refusal before the body is read, then gzip
+/// decoding, the batch processor, and the JSON answer.
+struct BatchRoute: Sendable {
+    let processor: any BatchProcessor
+    let buffer: BatchBuffer
+    let scratchPool: ScratchPool
+    let maxBodyBytes: Int
+    let clock: @Sendable () -> Int64
+
+    var route: Route {
+        Route("/batch", methods: [.post], allow: "POST",
+              screen: { request, response in screen(request, &response) },
+              respond: { request, response in respond(request, &response) })
+    }
+
+    private enum Encoding { case identity, gzip }
+
+    private static func format(of request: HTTPRequest) -> BatchFormat? {
+        guard request.header("content-type") != nil else { return .json }
+        if request.header("content-type", hasPrefixToken: "application/json") { return .json }
+        if request.header("content-type", hasPrefixToken: "application/x-ndjson")
+            || request.header("content-type", hasPrefixToken: "application/ndjson") { return .ndjson }
+        return nil
+    }
+
+    private static func encoding(of request: HTTPRequest) -> Encoding? {
+        guard request.header("content-encoding") != nil else { return .identity }
+        if request.header("content-encoding", hasPrefixToken: "gzip")
+            || request.header("content-encoding", hasPrefixToken: "x-gzip") { return .gzip }
+        if request.header("content-encoding", hasPrefixToken: "identity") { return .identity }
+        return nil
+    }
+
+    /// Refuses before the body is read: 415 for other media types or codings, 503 when the
+    /// buffer is already full (so an `Expect: 100-continue` client never sends the body).
+    func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> Bool {
+        if Self.format(of: request) == nil {
+            response.setError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
+            return true
+        }
+        if Self.encoding(of: request) == nil {
+            response.setError(.unsupportedMediaType, "Content-Encoding must be gzip or identity")
+            return true
+        }
+        if buffer.itemCount >= buffer.configuration.maxItems {
+            refuseFull(retryAfterSeconds: buffer.retryAfterSeconds, &response)
+            return true
+        }
+        return false
+    }
+
+    func respond(_ request: HTTPRequest, _ response: inout HTTPResponse) {
+        guard let format = Self.format(of: request), let encoding = Self.encoding(of: request) else {
+            response.setError(.unsupportedMediaType, "unsupported Content-Type or Content-Encoding")
+            return
+        }
+        let scratch = scratchPool.take()
+        defer { scratchPool.give(scratch) }
+        let outcome: BatchOutcome
+        switch encoding {
+        case .identity:
+            outcome = processor.process(request.body, format: format, receivedAtNanoseconds: clock(), scratch: scratch)
+        case .gzip:
+            switch scratch.inflater.inflate(request.body, limit: maxBodyBytes) {
+            case .failure(.tooLarge(let limit)):
+                response.setError(.contentTooLarge, "decoded request body exceeds \(limit) bytes")
+                return
+            case .failure(let failure):
+                response.setError(.badRequest, failure.message)
+                return
+            case .success:
+                outcome = scratch.inflater.output.withUnsafeBytes { decoded in
+                    processor.process(decoded, format: format, receivedAtNanoseconds: clock(), scratch: scratch)
+                }
+            }
+        }
+        switch outcome {
+        case .processed(let accepted, let rejected):
+            BatchResponseWriter.write(accepted: accepted, rejected: rejected, errors: scratch.rejected, to: response.body)
+        case .invalidBody(let error):
+            response.setError(.badRequest, error.message)
+        case .bufferFull(let seconds):
+            refuseFull(retryAfterSeconds: seconds, &response)
+        case .batchTooLarge(let items, let bytes):
+            response.setError(.contentTooLarge, "batch of \(items) items (\(bytes) bytes) exceeds the buffer's capacity")
+        }
+    }
+
+    private func refuseFull(retryAfterSeconds: Int, _ response: inout HTTPResponse) {
+        response.setError(.serviceUnavailable, "batch buffer is full; retry later")
+        response.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// Writes `{"accepted":A,"rejected":R,"errors":[{"index":i,"id":"...","error":"..."}]}`.
+enum BatchResponseWriter {
+    static func write(accepted: Int, rejected: Int, errors: [RejectedItem], to body: ByteBuffer) {
+        body.write("{\"accepted\":")
+        body.write(decimal: accepted)
+        body.write(",\"rejected\":")
+        body.write(decimal: rejected)
+        body.write(",\"errors\":[")
+        for (position, error) in errors.enumerated() {
+            if position > 0 { body.write(byte: UInt8(ascii: ",")) }
+            body.write("{\"index\":")
+            body.write(decimal: error.index)
+            if let id = error.id {
+                // The id is raw JSON string contents from the validated body: valid between quotes.
+                body.write(",\"id\":\"")
+                body.write(bytes: id)
+                body.write("\"")
+            } else {
+                body.write(",\"id\":null")
+            }
+            body.write(",\"error\":\"")
+            JSONEscaping.write(error.reason.message, to: body)
+            body.write("\"}")
+        }
+        body.write("]}")
+    }
+}

@@ -1,0 +1,93 @@
+import Glibc
+import Logging
+import SluiceCore
+
+/// The batch pipeline behind `/batch`, built from the options: pool, buffer, sink, flusher
+/// and the chosen processor.
+final class Pipeline: Sendable {
+    struct Settings: Sendable {
+        var processor: ProcessorKind
+        var sink: SinkKind
+        var dataDirectory: String
+        var fsync: FileSink.FsyncPolicy
+        var segmentBytes: Int
+        var bufferItems: Int
+        var bufferBytes: Int
+        var flushInterval: Duration
+        var flushMaxItems: Int
+        var poolCapacity: Int
+        var maxItemsPerBatch: Int
+        var maxBodyBytes: Int
+    }
+
+    let pool: ObjectPool<ProcessResult>
+    let buffer: BatchBuffer
+    let sink: any Sink
+    let flusher: Flusher
+    let route: BatchRoute
+    private let logger: Logger
+
+    init(settings: Settings, logger: Logger) throws {
+        self.logger = logger
+        pool = ObjectPool(capacity: settings.poolCapacity, prewarm: min(settings.poolCapacity, 1024)) { ProcessResult() }
+        buffer = BatchBuffer(configuration: .init(
+            maxItems: settings.bufferItems, maxBytes: settings.bufferBytes,
+            flushThresholdItems: min(settings.flushMaxItems, settings.bufferItems)))
+        switch settings.sink {
+        case .file:
+            let fileSink = try FileSink(configuration: .init(
+                directory: settings.dataDirectory, maxSegmentBytes: settings.segmentBytes, fsync: settings.fsync))
+            if fileSink.recoveredSegments > 0 {
+                logger.warning("finished segments left open by a previous run", metadata: ["count": "\(fileSink.recoveredSegments)"])
+            }
+            sink = fileSink
+        case .stdout:
+            sink = StdoutSink()
+        case .discard:
+            sink = DiscardSink()
+        }
+        flusher = Flusher(buffer: buffer, sink: sink, pool: pool,
+                          configuration: .init(flushInterval: settings.flushInterval)) { [logger] event in
+            switch event {
+            case .writeFailed(let error, let failures, let held, let retryIn):
+                logger.error("sink write failed; batch kept for retry", metadata: [
+                    "error": "\(error)", "consecutive_failures": "\(failures)", "held_items": "\(held)", "retry_in": "\(retryIn)"])
+            case .recovered(let failures):
+                logger.notice("sink recovered", metadata: ["after_failures": "\(failures)"])
+            }
+        }
+        let parser = BatchParser(maxItems: settings.maxItemsPerBatch)
+        let flusher = self.flusher
+        let processor: any BatchProcessor = switch settings.processor {
+        case .pooled: PooledBatchProcessor(parser: parser, pool: pool, buffer: buffer) { flusher.nudge() }
+        case .naive: NaiveBatchProcessor(parser: parser, buffer: buffer) { flusher.nudge() }
+        }
+        route = BatchRoute(processor: processor, buffer: buffer, scratchPool: ScratchPool(),
+                           maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds)
+    }
+
+    func start() { flusher.start() }
+
+    /// Writes everything still buffered; returns the number of items that could not be
+    /// written before `deadline` (0 unless the sink keeps failing).
+    func drain(deadline: ContinuousClock.Instant) -> Int {
+        let unwritten = flusher.drain(deadline: deadline)
+        do {
+            try sink.close()
+        } catch {
+            logger.error("closing the sink failed", metadata: ["error": "\(error)"])
+        }
+        return unwritten
+    }
+
+    @Sendable static func nowNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+}
+
+/// `--sink`.
+enum SinkKind: String, Sendable, CaseIterable {
+    case file, stdout, discard
+}
