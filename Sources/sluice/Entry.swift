@@ -10,6 +10,9 @@ enum Entry {
         sigaddset(&blocked, SIGTERM)
         sigaddset(&blocked, SIGINT)
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        // Over a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which the sink
+        // retries, instead of killing the process with SIGXFSZ and losing the buffer.
+        signal(SIGXFSZ, SIG_IGN)
         let arguments = EnvironmentArguments.merge(
             arguments: Array(CommandLine.arguments.dropFirst()),
             options: SluiceCommand.optionNames,
