@@ -22,6 +22,10 @@ final class Service: Sendable {
         let server = try HTTPServer(configuration: http, handler: Router(routes: routes), logger: logger)
         readiness.server = server
         self.server = server
+        if server.connectionLimit < http.maxConnections {
+            logger.warning("connection limit lowered to keep file descriptors spare",
+                           metadata: ["max_connections": "\(server.connectionLimit)", "fd_limit": "\(fdLimit)"])
+        }
         logger.info("listening", metadata: ["host": "\(http.host)", "port": "\(server.port)", "fd_limit": "\(fdLimit)"])
     }
 

@@ -1,11 +1,14 @@
 import Foundation
+import Synchronization
 
-/// The real `sluice` executable, started on an ephemeral port with its log in a temp file.
+/// The real `sluice` executable, started on an ephemeral port with its log read from a pipe
+/// (a pipe, not a file, so a test may set a file-size limit that only the sink's files feel).
 /// The port comes from the process's own "listening" log line, so a test always talks to the
 /// server it started, never to another program on a fixed port.
 public final class SluiceProcess {
     public let process = Process()
-    public let logURL: URL
+    private let output = Pipe()
+    private let captured = LogBuffer()
     public private(set) var port = 0
 
     /// The built `sluice` binary, next to the test bundle.
@@ -21,9 +24,6 @@ public final class SluiceProcess {
 
     /// Starts `sluice --port 0 <arguments>`; `shellPrefix` (e.g. "ulimit -n 64;") runs first.
     public init(arguments: [String] = [], environment: [String: String] = [:], shellPrefix: String? = nil) throws {
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-test-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
         let binary = Self.executableURL.path
         let all = ["--port", "0"] + arguments
         if let shellPrefix {
@@ -36,8 +36,13 @@ public final class SluiceProcess {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLUICE_") }
         env.merge(environment) { $1 }
         process.environment = env
-        process.standardError = log
-        process.standardOutput = log
+        process.standardError = output
+        process.standardOutput = output
+        let captured = self.captured
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if !chunk.isEmpty { captured.append(chunk) }
+        }
         try process.run()
         port = try waitForPort()
     }
@@ -47,10 +52,11 @@ public final class SluiceProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: logURL)
+        output.fileHandleForReading.readabilityHandler = nil
     }
 
-    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    /// Everything the process wrote to stdout and stderr so far.
+    public var log: String { captured.text }
 
     private func waitForPort() throws -> Int {
         for _ in 0..<300 {
@@ -72,7 +78,11 @@ public final class SluiceProcess {
     public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        if process.isRunning { return nil }
+        // Take what is still in the pipe, so `log` holds everything the process wrote.
+        output.fileHandleForReading.readabilityHandler = nil
+        captured.append(output.fileHandleForReading.readDataToEndOfFile())
+        return process.terminationStatus
     }
 
     public func client(timeoutSeconds: Int = 5) throws -> RawClient {
@@ -101,4 +111,11 @@ public enum SluiceProcessError: Error, CustomStringConvertible {
         case .didNotStart(let log): "sluice did not report a listening port; log:\n\(log)"
         }
     }
+}
+
+/// Bytes appended from the pipe's reader thread, read from the test's thread.
+private final class LogBuffer: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    func append(_ data: Data) { bytes.withLock { $0.append(contentsOf: data) } }
+    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 }

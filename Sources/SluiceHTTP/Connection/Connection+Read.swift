@@ -181,7 +181,9 @@ extension Connection {
 
     /// Queues the response; returns whether the connection closes after it.
     private func answer(_ request: HTTPRequest) -> Bool {
+        // The drain flag is read directly: the per-connection shutdown notice may still be queued.
         let close = response.closeConnection || request.head.wantsClose || isShuttingDown
+            || context.isDraining.load(ordering: .relaxed)
         writeResponse(response, method: request.method, version: request.version, close: close)
         context.handler.didRespond(to: request, status: response.status,
                                    durationNanoseconds: MonotonicClock.now() &- headStartedAt)

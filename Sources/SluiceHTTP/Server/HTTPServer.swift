@@ -29,6 +29,9 @@ public final class HTTPServer: Sendable {
     /// The port the server is bound to (the real one when configured with port 0).
     public var port: Int { listener.port }
 
+    /// The connection limit in force: `maxConnections`, or lower when the fd limit is low.
+    public var connectionLimit: Int { context.connectionLimit }
+
     /// Starts accepting connections.
     public func start() {
         sweeper.start()

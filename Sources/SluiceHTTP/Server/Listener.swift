@@ -4,7 +4,8 @@ import Glibc
 
 /// Accepts connections on a listening socket with a Dispatch read source.
 ///
-/// Each event accepts until EAGAIN. Over `maxConnections` a connection gets a canned 503 and
+/// Each event accepts until EAGAIN. Over the connection limit (`maxConnections`, lowered to keep
+/// file descriptors spare) a connection gets a canned 503 and
 /// is closed at once, never left hanging. On EMFILE/ENFILE (out of fds) the source is
 /// suspended and resumed after a growing back-off, so the listener neither spins nor stops
 /// serving the connections it has.
@@ -91,7 +92,7 @@ final class Listener: @unchecked Sendable {
 
     private func admit(_ client: Int32) {
         let open = context.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        if open > context.configuration.maxConnections || context.isDraining.load(ordering: .relaxed) {
+        if open > context.connectionLimit || context.isDraining.load(ordering: .relaxed) {
             context.openConnections.subtract(1, ordering: .relaxed)
             context.rejectedConnections.add(1, ordering: .relaxed)
             context.handler.didReject(status: .serviceUnavailable)

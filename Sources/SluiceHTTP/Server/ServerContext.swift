@@ -18,11 +18,18 @@ final class ServerContext: Sendable {
     let acceptedConnections = Atomic<Int>(0)
     let rejectedConnections = Atomic<Int>(0)
     let isDraining = Atomic<Bool>(false)
+    /// `maxConnections`, lowered to leave file descriptors spare: running out of fds is worse
+    /// than refusing a connection (libdispatch's worker monitor traps when it cannot open
+    /// /proc files, taking the whole process down), so connections get a 503 first.
+    let connectionLimit: Int
 
     init(configuration: HTTPServerConfiguration, handler: any HTTPRequestHandler, logger: Logger) {
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
+        let fdLimit = System.openFileLimit
+        let spare = 32 + fdLimit / 50
+        self.connectionLimit = max(1, min(configuration.maxConnections, fdLimit - spare))
         self.buffers = ByteBufferPool(
             initialCapacity: configuration.readBufferBytes,
             maxRetainedCapacity: configuration.maxRetainedBufferBytes,
