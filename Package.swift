@@ -31,6 +31,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Counts heap allocations by interposing malloc & co (the executables export them).
+        .target(name: "CAllocCounter"),
+        // In-process pipeline benchmark: pooled vs naive, items/s and allocations per item.
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["SluiceCore", "CAllocCounter"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+        ),
         // The HTTP core alone, for LoadTest/http-core/bench.sh (wrk against it and nginx).
         .executableTarget(
             name: "sluice-http-bench",

@@ -2,8 +2,8 @@
 /// A/B comparison: `PooledBatchProcessor` (the product) and `NaiveBatchProcessor` (what a Swift
 /// developer would write first). Both answer the same contract.
 public protocol BatchProcessor: Sendable {
-    /// Processes `body` (already decompressed). Rejected items are appended to
-    /// `scratch.rejected`; `receivedAtNanoseconds` stamps every accepted item.
+    /// Processes `body` (already decompressed). `scratch` is cleared first; afterwards
+    /// `scratch.rejected` lists the rejected items. `receivedAtNanoseconds` stamps every accepted item.
     func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
                  scratch: BatchScratch) -> BatchOutcome
 }

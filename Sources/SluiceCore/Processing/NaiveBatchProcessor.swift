@@ -22,6 +22,7 @@ public struct NaiveBatchProcessor: BatchProcessor {
 
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
                         scratch: BatchScratch) -> BatchOutcome {
+        scratch.reset()
         var results: [ProcessResult] = []
         var rejected: [RejectedItem] = []
         var unescape: [UInt8] = []

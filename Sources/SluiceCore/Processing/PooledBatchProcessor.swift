@@ -21,6 +21,7 @@ public struct PooledBatchProcessor: BatchProcessor {
 
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
                         scratch: BatchScratch) -> BatchOutcome {
+        scratch.reset()
         var collector = PendingCollector(scratch: scratch, body: body)
         let parsed = parser.parse(body, format: format, scratch: &scratch.unescape, visitor: &collector)
         let summary: BatchSummary

@@ -1,0 +1,139 @@
+// sluice-bench: the batch pipeline in-process, pooled against naive, the Swift counterpart of
+// the case study's BenchmarkMemoryOptimizations. Heap allocations are counted for real by the
+// CAllocCounter interposer (this executable exports malloc & co, so every library's calls
+// go through it).
+//
+//     swift run -c release sluice-bench [--seconds 2] [--rounds 3]
+//
+// Workloads: W1 = 100 items of {"value":42,"name":"test","active":true}; W1s = the same with
+// data as a JSON string; W3 = 10,000 items. Each round runs each workload for `seconds` per
+// processor after a warm-up, draining the buffer back into the pool as the flusher would.
+import CAllocCounter
+import Glibc
+import SluiceCore
+
+struct Options {
+    var seconds = 2.0
+    var rounds = 3
+    init(_ arguments: [String]) {
+        var index = 1
+        while index + 1 < arguments.count {
+            switch arguments[index] {
+            case "--seconds": seconds = Double(arguments[index + 1]) ?? seconds
+            case "--rounds": rounds = Int(arguments[index + 1]) ?? rounds
+            default: break
+            }
+            index += 2
+        }
+    }
+}
+
+func body(items: Int, dataAsString: Bool) -> [UInt8] {
+    let data = dataAsString ? #""{\"value\":42,\"name\":\"test\",\"active\":true}""# : #"{"value":42,"name":"test","active":true}"#
+    return Array(("[" + (0..<items).map { #"{"id":"item-\#($0)","data":\#(data)}"# }.joined(separator: ",") + "]").utf8)
+}
+
+func now() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+struct Measurement {
+    var itemsPerSecond: Double
+    var allocationsPerItem: Double
+    var allocationsPerRequest: Double
+    var bytesPerItem: Double
+}
+
+/// Runs `processor` on `body` for `seconds`, draining the buffer every request like a flusher.
+func measure(_ processor: any BatchProcessor, pool: ObjectPool<ProcessResult>, buffer: BatchBuffer,
+             body: [UInt8], items: Int, seconds: Double) -> Measurement {
+    let scratch = BatchScratch()
+    var drained: [ProcessResult] = []
+    drained.reserveCapacity(buffer.initialSwapCapacity)
+    func once() {
+        let outcome = body.withUnsafeBytes { processor.process($0, format: .json, receivedAtNanoseconds: 1, scratch: scratch) }
+        precondition(outcome == .processed(accepted: items, rejected: 0), "benchmark batch was not accepted: \(outcome)")
+        _ = buffer.swapOut(into: &drained)
+        pool.give(&drained)
+    }
+    for _ in 0..<50 { once() }  // warm-up: fill the pool, grow every reused buffer
+    let start = now()
+    let before = sluice_alloc_read()
+    var requests = 0
+    while now() - start < seconds {
+        for _ in 0..<10 { once() }
+        requests += 10
+    }
+    let after = sluice_alloc_read()
+    let elapsed = now() - start
+    let totalItems = Double(requests * items)
+    let allocations = Double(after.allocations - before.allocations)
+    return Measurement(itemsPerSecond: totalItems / elapsed, allocationsPerItem: allocations / totalItems,
+                       allocationsPerRequest: allocations / Double(requests),
+                       bytesPerItem: Double(after.allocated_bytes - before.allocated_bytes) / totalItems)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func format(_ value: Double, _ decimals: Int) -> String {
+    var text = String(Int((value * pow(10, Double(decimals))).rounded()))
+    guard decimals > 0 else { return text }
+    while text.count <= decimals { text = "0" + text }
+    text.insert(".", at: text.index(text.endIndex, offsetBy: -decimals))
+    return text
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+}
+
+let options = Options(CommandLine.arguments)
+guard sluice_alloc_is_active() != 0 else {
+    print("sluice-bench: the malloc interposer is not active (the executable must export malloc); allocation counts would be wrong")
+    exit(1)
+}
+let workloads: [(name: String, items: Int, string: Bool)] = [("W1", 100, false), ("W1s", 100, true), ("W3", 10_000, false)]
+print("sluice-bench: \(options.rounds) rounds x \(options.seconds) s per processor and workload; medians")
+print(pad("workload", 9), pad("processor", 10), pad("items/s", 12), pad("allocs/item", 12), pad("allocs/req", 11), pad("bytes/item", 11))
+var scannerSeconds = 0.0
+for workload in workloads {
+    let bytes = body(items: workload.items, dataAsString: workload.string)
+    var results: [String: [Measurement]] = ["pooled": [], "naive": []]
+    for _ in 0..<options.rounds {
+        for kind in ["pooled", "naive"] {
+            let pool = ObjectPool(capacity: 32_768) { ProcessResult() }
+            let buffer = BatchBuffer(configuration: .init(maxItems: 100_000, maxBytes: 64 << 20, flushThresholdItems: 1 << 30))
+            let parser = BatchParser(maxItems: 100_000)
+            let processor: any BatchProcessor = kind == "pooled"
+                ? PooledBatchProcessor(parser: parser, pool: pool, buffer: buffer) {}
+                : NaiveBatchProcessor(parser: parser, buffer: buffer) {}
+            results[kind]!.append(measure(processor, pool: pool, buffer: buffer, body: bytes, items: workload.items, seconds: options.seconds))
+        }
+    }
+    for kind in ["pooled", "naive"] {
+        let runs = results[kind]!
+        print(pad(workload.name, 9), pad(kind, 10), pad(format(median(runs.map(\.itemsPerSecond)), 0), 12),
+              pad(format(median(runs.map(\.allocationsPerItem)), 3), 12), pad(format(median(runs.map(\.allocationsPerRequest)), 1), 11),
+              pad(format(median(runs.map(\.bytesPerItem)), 1), 11))
+    }
+    let ratio = median(results["pooled"]!.map(\.itemsPerSecond)) / median(results["naive"]!.map(\.itemsPerSecond))
+    print(pad("", 9), pad("ratio", 10), pad(format(ratio, 1) + "x", 12))
+}
+
+// Scanner throughput: validate the W1 body on one core.
+let w1 = body(items: 100, dataAsString: false)
+let scanner = JSONScanner()
+var validated = 0
+let scanStart = now()
+while now() - scanStart < options.seconds {
+    for _ in 0..<1000 {
+        if case .success = w1.withUnsafeBytes({ scanner.validate($0) }) { validated += 1 }
+    }
+}
+let megabytesPerSecond = Double(validated * w1.count) / (now() - scanStart) / 1e6
+print("scanner: \(format(megabytesPerSecond, 0)) MB/s validating the \(w1.count)-byte W1 body on one core")
