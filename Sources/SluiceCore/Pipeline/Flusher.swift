@@ -115,6 +115,11 @@ public final class Flusher: Sendable {
         state = Mutex(State(batch: spare))
     }
 
+    deinit {
+        // A running timer holds only a weak reference back; cancel it so it stops firing.
+        if case .running(let timer) = state.withLock({ $0.lifecycle }) { timer.source.cancel() }
+    }
+
     /// Starts the age trigger. Calling it again, or after `stop()`, does nothing.
     public func start() {
         let timer = DispatchSource.makeTimerSource(queue: queue)

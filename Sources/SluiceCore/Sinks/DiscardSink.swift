@@ -7,7 +7,7 @@ public final class DiscardSink: Sink {
     // Guards the reusable renderer; only the flusher writes, so it is never contended.
     private let state = Mutex(State())
 
-    private struct State {
+    private struct State: ~Copyable {
         var renderer = NDJSONRenderer()
         var isClosed = false
     }
@@ -23,7 +23,7 @@ public final class DiscardSink: Sink {
             var bytes = 0
             while next < batch.count {
                 state.renderer.renderChunk(of: batch, from: &next)
-                bytes += state.renderer.bytes.count
+                bytes += state.renderer.count
             }
             return bytes
         }

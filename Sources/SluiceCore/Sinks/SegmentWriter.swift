@@ -41,7 +41,7 @@ struct SegmentWriter: ~Copyable {
         var written = 0
         while next < batch.count {
             renderer.renderChunk(of: batch, from: &next)
-            let outcome = renderer.bytes.withUnsafeBytes { bytes in
+            let outcome = renderer.withUnsafeBytes { bytes in
                 calls.writeAll(segment.fd, bytes, at: Int64(segment.bytes + written))
             }
             written += outcome.written
@@ -92,7 +92,7 @@ struct SegmentWriter: ~Copyable {
             rollback: .setAside(path: directory.pathOf(aside), truncateErrno: truncateErrno))
     }
 
-    /// Makes the open segment final: fsync (per policy), rename to the finished name, close,
+    /// Makes the open segment final: fsync (`.rotation`), rename to the finished name, close,
     /// fsync the directory so the rename survives a crash. An empty segment is removed
     /// instead. If the fsync or rename fails nothing changed and the segment stays current.
     private mutating func finishCurrent() throws(SinkError) {
@@ -101,7 +101,8 @@ struct SegmentWriter: ~Copyable {
         if segment.bytes == 0 {
             try directory.unlink(segment.name.open)
         } else {
-            if syncs, let code = calls.sync(segment.fd) {
+            // Under `.everyFlush` every batch was synced already.
+            if configuration.fsync == .rotation, let code = calls.sync(segment.fd) {
                 throw .fileSystem(call: "fsync", path: directory.pathOf(segment.name.open), errno: code)
             }
             try directory.rename(segment.name.open, to: segment.name.finished)

@@ -43,16 +43,16 @@ public final class SinkMetrics: Sendable {
             bytesWritten: bytesWritten.load(ordering: .relaxed), errors: errors.load(ordering: .relaxed))
     }
 
-    /// Records a stored batch.
-    func recordFlush(items: Int, bytes: Int, nanoseconds: UInt64) {
+    /// Records a stored batch (for sink implementations).
+    public func recordFlush(items: Int, bytes: Int, nanoseconds: UInt64) {
         flushes.add(1, ordering: .relaxed)
         itemsWritten.add(items, ordering: .relaxed)
         bytesWritten.add(bytes, ordering: .relaxed)
         flushDurations.observe(nanoseconds: nanoseconds)
     }
 
-    /// Records a failed write, rotation or close.
-    func recordError() {
+    /// Records a failed write, rotation or close (for sink implementations).
+    public func recordError() {
         errors.add(1, ordering: .relaxed)
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// Failure mode: a stream cannot be rewound, so a write that fails part-way leaves the lines
 /// already written, and the flusher's retry repeats them: delivery is at-least-once, and the
 /// error (`rollback: .impossible`) says how many bytes went out. An fd in non-blocking mode is
-/// waited on with poll, never spun on.
+/// waited on with poll, never spun on. A closed reader gives EPIPE only where SIGPIPE is
+/// ignored (the HTTP server ignores it); otherwise the signal ends the process.
 public final class StdoutSink: Sink {
     public let metrics = SinkMetrics()
     private let fd: Int32
@@ -15,7 +16,7 @@ public final class StdoutSink: Sink {
     // Serialises writers (only the flusher writes; never contended) and guards the renderer.
     private let state = Mutex(State())
 
-    private struct State {
+    private struct State: ~Copyable {
         var renderer = NDJSONRenderer()
         var isClosed = false
     }
@@ -35,7 +36,7 @@ public final class StdoutSink: Sink {
             var written = 0
             while next < batch.count {
                 state.renderer.renderChunk(of: batch, from: &next)
-                let (count, code) = state.renderer.bytes.withUnsafeBytes { writeAll($0) }
+                let (count, code) = state.renderer.withUnsafeBytes { writeAll($0) }
                 written += count
                 if let code {
                     let rollback: SinkError.Rollback = written == 0 ? .nothingWritten : .impossible(bytesWritten: written)

@@ -6,20 +6,28 @@ import Glibc
 /// Items of one batch mostly share a second, so the formatted "date and time to the second"
 /// prefix is cached and only the microseconds are written per item.
 struct TimestampFormatter {
+    /// Bytes of `2026-11-26T18:00:00.123456Z`.
+    static let rfc3339Length = 27
+
     private var cachedSecond = Int64.min
+    // "2026-11-26T18:00:00." for `cachedSecond`: 20 bytes.
     private var cachedPrefix: [UInt8] = []
 
     init() {
         cachedPrefix.reserveCapacity(32)
     }
 
-    /// Appends `2026-11-26T18:00:00.123456Z` for `nanoseconds` since the Unix epoch.
-    mutating func appendRFC3339(nanoseconds: Int64, to bytes: inout [UInt8]) {
+    /// Writes `2026-11-26T18:00:00.123456Z` (exactly `rfc3339Length` bytes) at `destination`
+    /// for `nanoseconds` since the Unix epoch. Years outside 0...9999 trap: they would not
+    /// fit the fixed width and no receive time gets there.
+    mutating func writeRFC3339(nanoseconds: Int64, to destination: UnsafeMutableRawPointer) {
         let (second, nanosecond) = Self.split(nanoseconds)
         if second != cachedSecond {
-            cachedPrefix.removeAll(keepingCapacity: true)
             let time = Self.utc(second)
-            Self.appendDigits(Int(time.tm_year) + 1900, width: 4, to: &cachedPrefix)
+            let year = Int(time.tm_year) + 1900
+            precondition((0...9999).contains(year), "received_at year \(year) does not fit RFC 3339's four digits")
+            cachedPrefix.removeAll(keepingCapacity: true)
+            Self.appendDigits(year, width: 4, to: &cachedPrefix)
             cachedPrefix.append(UInt8(ascii: "-"))
             Self.appendDigits(Int(time.tm_mon) + 1, width: 2, to: &cachedPrefix)
             cachedPrefix.append(UInt8(ascii: "-"))
@@ -33,9 +41,23 @@ struct TimestampFormatter {
             cachedPrefix.append(UInt8(ascii: "."))
             cachedSecond = second
         }
-        bytes.append(contentsOf: cachedPrefix)
-        Self.appendDigits(Int(nanosecond / 1000), width: 6, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        cachedPrefix.withUnsafeBytes { prefix in
+            // Safe: the prefix is 20 bytes and the caller provides `rfc3339Length` (27).
+            destination.copyMemory(from: prefix.baseAddress!, byteCount: prefix.count)
+        }
+        var micros = Int(nanosecond / 1000)
+        for offset in stride(from: 25, through: 20, by: -1) {
+            destination.storeBytes(of: UInt8(ascii: "0") + UInt8(micros % 10), toByteOffset: offset, as: UInt8.self)
+            micros /= 10
+        }
+        destination.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 26, as: UInt8.self)
+    }
+
+    /// Appends the RFC 3339 form to `bytes` (tests, diagnostics).
+    mutating func appendRFC3339(nanoseconds: Int64, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: Self.rfc3339Length))
+        bytes.withUnsafeMutableBytes { writeRFC3339(nanoseconds: nanoseconds, to: $0.baseAddress! + start) }
     }
 
     /// `20261127T031500Z` for `nanoseconds` since the Unix epoch: fixed width, so a plain

@@ -1,0 +1,292 @@
+import Glibc
+import Synchronization
+import Testing
+
+@testable import SluiceCore
+
+@Suite struct FileSinkTests {
+    private func batch(_ ids: Range<Int>, prefix: String = "id") -> [ProcessResult] {
+        ids.map { makeResult("\(prefix)\($0)", data: #"{"n":\#($0)}"#) }
+    }
+
+    private func ids(in directory: String) throws -> [String] {
+        try segmentLines(in: directory).compactMap(recordID)
+    }
+
+    @Test func write_CreatesTheMissingDirectory_AndAppendsToAnOpenSegment() throws {
+        let temp = try TemporaryDirectory()
+        let path = temp.file("nested/data")
+        let sink = try FileSink(configuration: .init(directory: path))
+        try sink.write(batch(0..<3))
+        try sink.write(batch(3..<5))
+        let names = listDirectory(path)
+        #expect(names.count == 1)
+        #expect(names[0].hasPrefix("segment-") && names[0].hasSuffix(".ndjson.open"))
+        let lines = ndjsonLines(try readFile(path + "/" + names[0]))
+        #expect(lines.compactMap(recordID) == (0..<5).map { "id\($0)" })
+        #expect(lines.allSatisfy { JSONChecker.isObject($0) })
+        let counters = sink.metrics.counters
+        #expect(counters.flushes == 2 && counters.itemsWritten == 5 && counters.errors == 0)
+        #expect(counters.bytesWritten == lines.reduce(0) { $0 + $1.count + 1 })
+        #expect(sink.metrics.flushDurations.snapshot().count == 2)
+    }
+
+    @Test func close_GivesTheOpenSegmentItsFinalName_AndLaterWritesThrowClosed() throws {
+        let temp = try TemporaryDirectory()
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        try sink.write(batch(0..<2))
+        try sink.close()
+        let names = listDirectory(temp.path)
+        #expect(names.count == 1)
+        #expect(SegmentName.parse(names[0])?.kind == .finished)
+        #expect(throws: SinkError.closed) { try sink.write(batch(2..<3)) }
+        try sink.close()
+    }
+
+    @Test func close_WithNothingWritten_LeavesNoSegment() throws {
+        let temp = try TemporaryDirectory()
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        try sink.close()
+        #expect(listDirectory(temp.path).isEmpty)
+    }
+
+    @Test func rotation_StartsANewSegmentOnceTheSizeIsReached_NamesSortInWriteOrder() throws {
+        let temp = try TemporaryDirectory()
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 300))
+        for round in 0..<10 { try sink.write(batch((round * 2)..<(round * 2 + 2))) }
+        try sink.close()
+        let names = listDirectory(temp.path)
+        #expect(names.count > 3)
+        #expect(try ids(in: temp.path) == (0..<20).map { "id\($0)" })
+        for name in names.dropLast() {
+            var status = stat()
+            stat(temp.file(name), &status)
+            // Rotated before the first batch that finds it full: at least the bound, at most
+            // one batch (≈ 180 bytes here) over it.
+            #expect(status.st_size >= 300 && status.st_size < 300 + 200, "\(name): \(status.st_size) bytes")
+        }
+    }
+
+    @Test func start_FinishesALeftoverOpenSegment_CuttingAPartialLastLine() throws {
+        let temp = try TemporaryDirectory()
+        let leftover = "segment-20261127T031500Z-000007.ndjson"
+        try writeFile(temp.file(leftover + ".open"), "{\"id\":\"old1\"}\n{\"id\":\"old2\"}\n{\"id\":\"tor")
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        #expect(sink.recoveredSegments == 1)
+        #expect(String(decoding: try readFile(temp.file(leftover)), as: UTF8.self) == "{\"id\":\"old1\"}\n{\"id\":\"old2\"}\n")
+        try sink.write(batch(0..<1))
+        try sink.close()
+        let names = listDirectory(temp.path)
+        #expect(names.count == 2)
+        #expect(names[0] == leftover)
+        #expect(SegmentName.parse(names[1])?.name.sequence == 8)
+        #expect(try ids(in: temp.path) == ["old1", "old2", "id0"])
+    }
+
+    @Test func start_RemovesALeftoverOpenSegmentWithNoCompleteLine() throws {
+        let temp = try TemporaryDirectory()
+        try writeFile(temp.file("segment-20261127T031500Z-000001.ndjson.open"), "{\"id\":\"half")
+        try writeFile(temp.file("segment-20261127T031500Z-000002.ndjson.open"), "")
+        try writeFile(temp.file("notes.txt"), "not a segment")
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        #expect(sink.recoveredSegments == 0)
+        #expect(listDirectory(temp.path) == ["notes.txt"])
+    }
+
+    @Test func start_RepairsASetAsideSegmentToItsRecordedLength() throws {
+        let temp = try TemporaryDirectory()
+        let good = "{\"id\":\"kept\"}\n"
+        try writeFile(temp.file("segment-20261127T031500Z-000004.ndjson.rollback-\(good.utf8.count)"), good + "{\"id\":\"partial\"}\n{\"id\"")
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        #expect(sink.recoveredSegments == 1)
+        #expect(listDirectory(temp.path) == ["segment-20261127T031500Z-000004.ndjson"])
+        #expect(try ids(in: temp.path) == ["kept"])
+    }
+
+    @Test func newSegments_SortAfterExistingOnes_EvenWhenTheClockIsBehind() throws {
+        let temp = try TemporaryDirectory()
+        let future = "segment-20991231T235959Z-000003.ndjson"
+        try writeFile(temp.file(future), "{\"id\":\"future\"}\n")
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        try sink.write(batch(0..<1))
+        try sink.close()
+        let names = listDirectory(temp.path)
+        #expect(names == [future, "segment-20991231T235959Z-000004.ndjson"])
+    }
+
+    /// File calls whose pwrite, once `breakAt(offset)` is set, writes `partialBytes` at that
+    /// offset as a short write and then fails the continuation with EIO, once.
+    private final class BreakingWrites: Sendable {
+        let partialBytes: Int
+        private let brokenAt = Mutex<Int64?>(nil)
+
+        init(partialBytes: Int) { self.partialBytes = partialBytes }
+
+        func breakAt(_ offset: Int) { brokenAt.withLock { $0 = Int64(offset) } }
+
+        var calls: FileSystemCalls {
+            var calls = FileSystemCalls.system
+            calls.pwrite = { [self] fd, bytes, offset in
+                let start = brokenAt.withLock { $0 }
+                guard let start, offset >= start else { return Glibc.pwrite(fd, bytes.baseAddress, bytes.count, off_t(offset)) }
+                if offset == start { return Glibc.pwrite(fd, bytes.baseAddress, min(bytes.count, partialBytes), off_t(offset)) }
+                brokenAt.withLock { $0 = nil }
+                errno = EIO
+                return -1
+            }
+            return calls
+        }
+    }
+
+    @Test func failedWrite_TruncatesThePartialBatch_SoTheRetryIsStoredExactlyOnce() throws {
+        let temp = try TemporaryDirectory()
+        let writes = BreakingWrites(partialBytes: 10)
+        let sink = try FileSink(configuration: .init(directory: temp.path), calls: writes.calls)
+        try sink.write(batch(0..<2))
+        let segment = temp.file(listDirectory(temp.path)[0])
+        let size = try readFile(segment).count
+        writes.breakAt(size)
+        let second = batch(2..<4)
+        #expect(throws: SinkError.writeFailed(call: "write", path: segment, errno: EIO, rollback: .truncated(segmentBytes: size))) {
+            try sink.write(second)
+        }
+        #expect(try readFile(segment).count == size)
+        try sink.write(second)
+        try sink.close()
+        #expect(try ids(in: temp.path) == ["id0", "id1", "id2", "id3"])
+        #expect(sink.metrics.counters.errors == 1)
+        #expect(sink.metrics.counters.itemsWritten == 4)
+    }
+
+    @Test func failedTruncate_SetsTheSegmentAside_AndTheNextStartRepairsIt() throws {
+        let temp = try TemporaryDirectory()
+        let writes = BreakingWrites(partialBytes: 7)
+        var calls = writes.calls
+        calls.ftruncate = { _, _ in
+            errno = EIO
+            return -1
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path), calls: calls)
+        try sink.write(batch(0..<2))
+        let openName = listDirectory(temp.path)[0]
+        let goodBytes = try readFile(temp.file(openName)).count
+        writes.breakAt(goodBytes)
+        let second = batch(2..<4)
+        let aside = temp.file(String(openName.dropLast(".open".count)) + ".rollback-\(goodBytes)")
+        #expect(throws: SinkError.writeFailed(
+            call: "write", path: temp.file(openName), errno: EIO, rollback: .setAside(path: aside, truncateErrno: EIO))
+        ) { try sink.write(second) }
+        #expect(try readFile(aside).count == goodBytes + 7)
+        try sink.write(second)
+        try sink.close()
+        #expect(listDirectory(temp.path).count == 2)
+
+        let restarted = try FileSink(configuration: .init(directory: temp.path))
+        #expect(restarted.recoveredSegments == 1)
+        #expect(try ids(in: temp.path) == ["id0", "id1", "id2", "id3"])
+    }
+
+    @Test(arguments: [(FileSink.FsyncPolicy.never, 0), (.everyFlush, 3), (.rotation, 1)])
+    func fsyncPolicy_DecidesWhenSegmentsAreSynced(policy: FileSink.FsyncPolicy, expectedSyncs: Int) throws {
+        let temp = try TemporaryDirectory()
+        let syncs = Mutex(0)
+        var calls = FileSystemCalls.system
+        calls.fsync = { fd in
+            syncs.withLock { $0 += 1 }
+            return Glibc.fsync(fd)
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path, fsync: policy), calls: calls)
+        for round in 0..<3 { try sink.write(batch(round..<(round + 1))) }
+        try sink.close()
+        #expect(syncs.withLock { $0 } == expectedSyncs)
+    }
+
+    @Test func fsyncFailure_UnderEveryFlush_RollsTheBatchBack() throws {
+        let temp = try TemporaryDirectory()
+        let failuresLeft = Mutex(0)
+        var calls = FileSystemCalls.system
+        calls.fsync = { fd in
+            let fails = failuresLeft.withLock { left in
+                defer { left = max(0, left - 1) }
+                return left > 0
+            }
+            if fails {
+                errno = EIO
+                return -1
+            }
+            return Glibc.fsync(fd)
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path, fsync: .everyFlush), calls: calls)
+        try sink.write(batch(0..<1))
+        let name = listDirectory(temp.path)[0]
+        let size = try readFile(temp.file(name)).count
+        failuresLeft.withLock { $0 = 1 }
+        #expect(throws: SinkError.writeFailed(call: "fsync", path: temp.file(name), errno: EIO, rollback: .truncated(segmentBytes: size))) {
+            try sink.write(batch(1..<2))
+        }
+        try sink.write(batch(1..<2))
+        try sink.close()
+        #expect(try ids(in: temp.path) == ["id0", "id1"])
+    }
+
+    @Test(.enabled(if: InodeFlags.isImmutableSupported, "needs chattr +i (ext4 and CAP_LINUX_IMMUTABLE)"))
+    func realWriteFailure_ImmutableSegment_StoresNothing_ThenRecoversWhenCleared() throws {
+        let temp = try TemporaryDirectory()
+        let sink = try FileSink(configuration: .init(directory: temp.path))
+        try sink.write(batch(0..<1))
+        let segment = temp.file(listDirectory(temp.path)[0])
+        try InodeFlags.setImmutable(segment, true)
+        defer { try? InodeFlags.setImmutable(segment, false) }
+        #expect(throws: SinkError.writeFailed(call: "write", path: segment, errno: EPERM, rollback: .nothingWritten)) {
+            try sink.write(batch(1..<3))
+        }
+        #expect(sink.metrics.counters.errors == 1)
+        try InodeFlags.setImmutable(segment, false)
+        try sink.write(batch(1..<3))
+        try sink.close()
+        #expect(try ids(in: temp.path) == ["id0", "id1", "id2"])
+    }
+
+    @Test func start_InAPathThatCannotBeADirectory_Throws() throws {
+        let temp = try TemporaryDirectory()
+        try writeFile(temp.file("plain"), "x")
+        #expect(throws: SinkError.fileSystem(call: "mkdir", path: temp.file("plain/data"), errno: ENOTDIR)) {
+            _ = try FileSink(configuration: .init(directory: temp.file("plain/data")))
+        }
+    }
+
+    @Test func errorDescription_NamesTheCallThePathTheErrnoTextAndWhatTheFileHolds() {
+        let error = SinkError.writeFailed(call: "write", path: "/data/s.open", errno: ENOSPC, rollback: .truncated(segmentBytes: 4096))
+        #expect(error.description
+            == "write to /data/s.open failed: No space left on device (errno 28); the batch was not stored (its partial bytes were truncated away, segment back to 4096 bytes)")
+    }
+}
+
+/// ext4 inode flags (chattr) through FS_IOC_GETFLAGS/SETFLAGS: an immutable file refuses
+/// writes even from root, a real failure for the sink to meet.
+enum InodeFlags {
+    // _IOR('f', 1, long) and _IOW('f', 2, long) on 64-bit Linux; FS_IMMUTABLE_FL.
+    private static let getFlags: UInt = 0x8008_6601
+    private static let setFlags: UInt = 0x4008_6602
+    private static let immutable = 0x10
+
+    static func setImmutable(_ path: String, _ isImmutable: Bool) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TestFailure("open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var flags = 0
+        guard ioctl(fd, getFlags, &flags) == 0 else { throw TestFailure("FS_IOC_GETFLAGS: \(String(cString: strerror(errno)))") }
+        flags = isImmutable ? flags | immutable : flags & ~immutable
+        guard ioctl(fd, setFlags, &flags) == 0 else { throw TestFailure("FS_IOC_SETFLAGS: \(String(cString: strerror(errno)))") }
+    }
+
+    static let isImmutableSupported: Bool = {
+        guard let temp = try? TemporaryDirectory() else { return false }
+        let path = temp.file("probe")
+        guard (try? writeFile(path, "x")) != nil, (try? setImmutable(path, true)) != nil else { return false }
+        defer { try? setImmutable(path, false) }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd >= 0 { close(fd) }
+        return fd < 0
+    }()
+}
