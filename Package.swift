@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release builds of the hot-path modules skip Swift's dynamic exclusivity checks: 5% fewer
+/// instructions per W1 request in sluice-bench under callgrind (289,674 vs 304,486). Debug
+/// builds, and so the tests, keep the checks.
+let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],
@@ -15,13 +20,14 @@ let package = Package(
     ],
     targets: [
         // Socket-level HTTP/1.1 server on POSIX sockets and DispatchSource.
-        .target(name: "SluiceHTTP", dependencies: ["CSystemShims", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SluiceHTTP", dependencies: ["CSystemShims", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: hotPathSettings),
         // System calls Swift's Glibc module does not expose (accept4 needs _GNU_SOURCE).
         .target(name: "CSystemShims"),
         // zlib, for gzip request bodies.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
-        .target(name: "SluiceCore", dependencies: ["CZlib"]),
+        .target(name: "SluiceCore", dependencies: ["CZlib"], swiftSettings: hotPathSettings),
         // The service: options, wiring, routes, signals.
         .executableTarget(
             name: "sluice",

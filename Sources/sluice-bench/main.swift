@@ -4,6 +4,8 @@
 // go through it).
 //
 //     swift run -c release sluice-bench [--seconds 2] [--rounds 3]
+//     valgrind --tool=callgrind sluice-bench --requests 2000 --only W1   (instruction counts:
+//         repeatable on a busy machine; compare two request counts to get the cost per request)
 //
 // Workloads: W1 = 100 items of {"value":42,"name":"test","active":true}; W1s = the same with
 // data as a JSON string; W3 = 10,000 items. Each round runs each workload for `seconds` per
@@ -15,12 +17,18 @@ import SluiceCore
 struct Options {
     var seconds = 2.0
     var rounds = 3
+    /// A fixed request count instead of a duration (for instruction counting).
+    var requests: Int?
+    /// Run only this workload (W1, W1s or W3) and only the pooled processor.
+    var only: String?
     init(_ arguments: [String]) {
         var index = 1
         while index + 1 < arguments.count {
             switch arguments[index] {
             case "--seconds": seconds = Double(arguments[index + 1]) ?? seconds
             case "--rounds": rounds = Int(arguments[index + 1]) ?? rounds
+            case "--requests": requests = Int(arguments[index + 1])
+            case "--only": only = arguments[index + 1]
             default: break
             }
             index += 2
@@ -48,7 +56,7 @@ struct Measurement {
 
 /// Runs `processor` on `body` for `seconds`, draining the buffer every request like a flusher.
 func measure(_ processor: any BatchProcessor, pool: ObjectPool<ProcessResult>, buffer: BatchBuffer,
-             body: [UInt8], items: Int, seconds: Double) -> Measurement {
+             body: [UInt8], items: Int, seconds: Double, requestLimit: Int?) -> Measurement {
     let scratch = BatchScratch()
     var drained: [ProcessResult] = []
     drained.reserveCapacity(buffer.initialSwapCapacity)
@@ -62,9 +70,14 @@ func measure(_ processor: any BatchProcessor, pool: ObjectPool<ProcessResult>, b
     let start = now()
     let before = sluice_alloc_read()
     var requests = 0
-    while now() - start < seconds {
-        for _ in 0..<10 { once() }
-        requests += 10
+    if let requestLimit {
+        for _ in 0..<requestLimit { once() }
+        requests = requestLimit
+    } else {
+        while now() - start < seconds {
+            for _ in 0..<10 { once() }
+            requests += 10
+        }
     }
     let after = sluice_alloc_read()
     let elapsed = now() - start
@@ -98,6 +111,8 @@ guard sluice_alloc_is_active() != 0 else {
     exit(1)
 }
 let workloads: [(name: String, items: Int, string: Bool)] = [("W1", 100, false), ("W1s", 100, true), ("W3", 10_000, false)]
+    .filter { options.only == nil || $0.name == options.only }
+let kinds = options.only == nil ? ["pooled", "naive"] : ["pooled"]
 print("sluice-bench: \(options.rounds) rounds x \(options.seconds) s per processor and workload; medians")
 print(pad("workload", 9), pad("processor", 10), pad("items/s", 12), pad("allocs/item", 12), pad("allocs/req", 11), pad("bytes/item", 11))
 var scannerSeconds = 0.0
@@ -105,25 +120,30 @@ for workload in workloads {
     let bytes = body(items: workload.items, dataAsString: workload.string)
     var results: [String: [Measurement]] = ["pooled": [], "naive": []]
     for _ in 0..<options.rounds {
-        for kind in ["pooled", "naive"] {
+        for kind in kinds {
             let pool = ObjectPool(capacity: 32_768) { ProcessResult() }
             let buffer = BatchBuffer(configuration: .init(maxItems: 100_000, maxBytes: 64 << 20, flushThresholdItems: 1 << 30))
             let parser = BatchParser(maxItems: 100_000)
             let processor: any BatchProcessor = kind == "pooled"
                 ? PooledBatchProcessor(parser: parser, pool: pool, buffer: buffer) {}
                 : NaiveBatchProcessor(parser: parser, buffer: buffer) {}
-            results[kind]!.append(measure(processor, pool: pool, buffer: buffer, body: bytes, items: workload.items, seconds: options.seconds))
+            results[kind]!.append(measure(processor, pool: pool, buffer: buffer, body: bytes, items: workload.items, seconds: options.seconds,
+                                        requestLimit: options.requests))
         }
     }
-    for kind in ["pooled", "naive"] {
+    for kind in kinds {
         let runs = results[kind]!
         print(pad(workload.name, 9), pad(kind, 10), pad(format(median(runs.map(\.itemsPerSecond)), 0), 12),
               pad(format(median(runs.map(\.allocationsPerItem)), 3), 12), pad(format(median(runs.map(\.allocationsPerRequest)), 1), 11),
               pad(format(median(runs.map(\.bytesPerItem)), 1), 11))
     }
-    let ratio = median(results["pooled"]!.map(\.itemsPerSecond)) / median(results["naive"]!.map(\.itemsPerSecond))
-    print(pad("", 9), pad("ratio", 10), pad(format(ratio, 1) + "x", 12))
+    if kinds.count == 2 {
+        let ratio = median(results["pooled"]!.map(\.itemsPerSecond)) / median(results["naive"]!.map(\.itemsPerSecond))
+        print(pad("", 9), pad("ratio", 10), pad(format(ratio, 1) + "x", 12))
+    }
 }
+
+if options.only != nil { exit(0) }
 
 // Scanner throughput: validate the W1 body on one core.
 let w1 = body(items: 100, dataAsString: false)
