@@ -41,7 +41,7 @@ struct SluiceCommand: ParsableCommand {
     var processor = ProcessorKind.pooled
 
     @Option(help: "Most items the batch buffer holds; a batch that does not fit gets 503 + Retry-After.")
-    var bufferCapacity = 100_000
+    var bufferCapacity = 50_000
 
     @Option(help: "Most item bytes the batch buffer holds.")
     var bufferBytes = ByteSizeOption(bytes: 64 << 20)
@@ -53,7 +53,7 @@ struct SluiceCommand: ParsableCommand {
     var flushMaxItems = 10_000
 
     @Option(help: "Most idle ProcessResults kept for reuse.")
-    var poolCapacity = 32_768
+    var poolCapacity = 16_384
 
     @Option(help: "Most items in one request (400 beyond).")
     var maxBatchItems = 100_000

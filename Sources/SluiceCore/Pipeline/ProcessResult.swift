@@ -24,9 +24,9 @@
 public final class ProcessResult: @unchecked Sendable {
     /// Storage above this capacity is freed on reset, so one huge item does not pin memory
     /// in the pool forever.
-    public static let maxRetainedCapacity = 64 * 1024
+    public static let maxRetainedCapacity = 4 * 1024
     /// Capacity reserved for a fresh result: a typical item fits without growing.
-    public static let initialCapacity = 512
+    public static let initialCapacity = 128
 
     /// Everything mutable. It lives behind a pointer the object allocates once, so the class
     /// has only `let` properties: mutating a class `var` costs a dynamic exclusivity check
