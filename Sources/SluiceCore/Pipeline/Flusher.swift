@@ -109,7 +109,9 @@ public final class Flusher: Sendable {
         self.sink = sink
         self.pool = pool
         self.onEvent = onEvent
-        queue = DispatchQueue(label: label)
+        // Above the request queues: under saturation a default-QoS flusher waits behind every
+        // connection, the buffer fills and requests get 503 although the sink is idle.
+        queue = DispatchQueue(label: label, qos: .userInitiated)
         var spare: [ProcessResult] = []
         spare.reserveCapacity(buffer.initialSwapCapacity)
         state = Mutex(State(batch: spare))
