@@ -32,13 +32,19 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP", "SluiceCore",
+                "SluiceHTTP", "SluiceCore", "SluiceMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Export malloc & co so every library's allocations go through CAllocCounter.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
         // Counts heap allocations by interposing malloc & co (the executables export them).
         .target(name: "CAllocCounter"),
+        // glibc's <malloc.h> (mallinfo2, malloc_trim), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMallocInfo"),
+        // Memory monitor, allocator stats, request metrics, Prometheus exposition, memory guard.
+        .target(name: "SluiceMetrics", dependencies: ["CAllocCounter", "CMallocInfo"]),
         // In-process pipeline benchmark: pooled vs naive, items/s and allocations per item.
         .executableTarget(
             name: "sluice-bench",
@@ -55,5 +61,6 @@ let package = Package(
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServiceTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics"]),
     ]
 )

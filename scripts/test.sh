@@ -22,6 +22,18 @@ if [ -z "${SLUICE_JSON_SUITE:-}" ] && [ -d "$root/../shared/conformance/json" ];
   export SLUICE_JSON_SUITE="$root/../shared/conformance/json"
 fi
 
+# promtool (Debian's prometheus package, unpacked, not installed as a service) checks the
+# /metrics exposition in the tests.
+if [ -z "${PROMTOOL:-}" ]; then
+  tools="$root/.build-tools"
+  if [ ! -x "$tools/usr/bin/promtool" ]; then
+    mkdir -p "$tools"
+    (cd "$tools" && apt-get download -qq prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq prometheus; }) \
+      && dpkg -x "$tools"/prometheus_*.deb "$tools" && rm -f "$tools"/prometheus_*.deb || echo "promtool unavailable: its test is skipped"
+  fi
+  [ -x "$tools/usr/bin/promtool" ] && export PROMTOOL="$tools/usr/bin/promtool"
+fi
+
 swift build --build-tests
 swift test --skip-build
 if [ -f LoadTest/Package.swift ]; then

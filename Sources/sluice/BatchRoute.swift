@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceHTTP
+import SluiceMetrics
 
 /// `POST /batch`: content negotiation and early refusal before the body is read, then gzip
 /// decoding, the batch processor, and the JSON answer.
@@ -9,6 +10,7 @@ struct BatchRoute: Sendable {
     let scratchPool: ScratchPool
     let maxBodyBytes: Int
     let clock: @Sendable () -> Int64
+    let observability: Observability
 
     var route: Route {
         Route("/batch", methods: [.post], allow: "POST",
@@ -45,6 +47,13 @@ struct BatchRoute: Sendable {
             response.setError(.unsupportedMediaType, "Content-Encoding must be gzip or identity")
             return true
         }
+        if observability.memoryGuard.isShedding {
+            // Memory over the guard's threshold: refuse before the body is read.
+            observability.http.recordLoadShed(.memoryLimit)
+            response.setError(.serviceUnavailable, "memory limit reached; retry later")
+            response.retryAfterSeconds = 1
+            return true
+        }
         if buffer.itemCount >= buffer.configuration.maxItems {
             refuseFull(retryAfterSeconds: buffer.retryAfterSeconds, &response)
             return true
@@ -79,6 +88,7 @@ struct BatchRoute: Sendable {
         }
         switch outcome {
         case .processed(let accepted, let rejected):
+            observability.recordBatch(accepted: accepted, rejected: scratch.rejected)
             BatchResponseWriter.write(accepted: accepted, rejected: rejected, errors: scratch.rejected, to: response.body)
         case .invalidBody(let error):
             response.setError(.badRequest, error.message)
@@ -90,6 +100,7 @@ struct BatchRoute: Sendable {
     }
 
     private func refuseFull(retryAfterSeconds: Int, _ response: inout HTTPResponse) {
+        observability.http.recordLoadShed(.bufferFull)
         response.setError(.serviceUnavailable, "batch buffer is full; retry later")
         response.retryAfterSeconds = retryAfterSeconds
     }

@@ -1,33 +1,48 @@
 import SluiceHTTP
+import SluiceMetrics
 import Synchronization
 
-/// Whether the service takes traffic: not while the server drains for shutdown.
-final class Readiness: Sendable {
-    private let serverBox = Mutex<HTTPServer?>(nil)
+/// The server, once it exists: the routes are built before it and ask it later.
+final class ServerReference: Sendable {
+    private let box = Mutex<HTTPServer?>(nil)
 
     var server: HTTPServer? {
-        get { serverBox.withLock { $0 } }
-        set { serverBox.withLock { $0 = newValue } }
+        get { box.withLock { $0 } }
+        set { box.withLock { $0 = newValue } }
     }
 
-    var isReady: Bool { !(server?.isDraining ?? true) }
+    /// Draining for shutdown (or not started yet).
+    var isDraining: Bool { server?.isDraining ?? true }
 }
 
-/// `GET /healthz` (the process serves) and `GET /readyz` (it takes traffic).
-enum HealthRoutes {
-    static func make(readiness: Readiness) -> [Route] {
+/// `GET /healthz` (the process serves), `GET /readyz` (it takes traffic: not while draining or
+/// shedding load), `GET /metrics` (Prometheus text 0.0.4) and `GET /debug/memory` (JSON).
+enum OperationalRoutes {
+    static func make(server: ServerReference, observability: Observability) -> [Route] {
         [
             Route("/healthz", methods: [.get], allow: "GET, HEAD") { _, response in
                 response.body.write("{\"status\":\"ok\"}")
             },
             Route("/readyz", methods: [.get], allow: "GET, HEAD") { _, response in
-                if readiness.isReady {
-                    response.body.write("{\"status\":\"ready\"}")
-                } else {
+                if server.isDraining {
                     response.status = .serviceUnavailable
                     response.retryAfterSeconds = 1
                     response.body.write("{\"status\":\"draining\"}")
+                } else if observability.memoryGuard.isShedding {
+                    response.status = .serviceUnavailable
+                    response.retryAfterSeconds = 1
+                    response.body.write("{\"status\":\"shedding\"}")
+                } else {
+                    response.body.write("{\"status\":\"ready\"}")
                 }
+            },
+            Route("/metrics", methods: [.get], allow: "GET, HEAD") { _, response in
+                response.contentType = "text/plain; version=0.0.4; charset=utf-8"
+                observability.exposition().withUnsafeBytes { response.body.write($0) }
+            },
+            Route("/debug/memory", methods: [.get], allow: "GET, HEAD") { _, response in
+                MemoryDebugDocument.render(monitor: observability.monitor, memory: observability.memoryGuard.status())
+                    .withUnsafeBytes { response.body.write($0) }
             },
         ]
     }

@@ -1,6 +1,8 @@
 import Glibc
 import Logging
 import SluiceCore
+import SluiceMetrics
+import SluiceHTTP
 
 /// The batch pipeline behind `/batch`, built from the options: pool, buffer, sink, flusher
 /// and the chosen processor.
@@ -24,7 +26,8 @@ final class Pipeline: Sendable {
     let buffer: BatchBuffer
     let sink: any Sink
     let flusher: Flusher
-    let route: BatchRoute
+    let processor: any BatchProcessor
+    let settings: Settings
     private let logger: Logger
 
     init(settings: Settings, logger: Logger) throws {
@@ -62,8 +65,14 @@ final class Pipeline: Sendable {
         case .pooled: PooledBatchProcessor(parser: parser, pool: pool, buffer: buffer) { flusher.nudge() }
         case .naive: NaiveBatchProcessor(parser: parser, buffer: buffer) { flusher.nudge() }
         }
-        route = BatchRoute(processor: processor, buffer: buffer, scratchPool: ScratchPool(),
-                           maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds)
+        self.processor = processor
+        self.settings = settings
+    }
+
+    /// The `/batch` route over this pipeline.
+    func route(observability: Observability) -> Route {
+        BatchRoute(processor: processor, buffer: buffer, scratchPool: ScratchPool(), maxBodyBytes: settings.maxBodyBytes,
+                   clock: Pipeline.nowNanoseconds, observability: observability).route
     }
 
     func start() { flusher.start() }
@@ -78,6 +87,28 @@ final class Pipeline: Sendable {
             logger.error("closing the sink failed", metadata: ["error": "\(error)"])
         }
         return unwritten
+    }
+
+    /// Service gauges for the memory monitor (off the request path).
+    func gauges(server: HTTPServer?) -> ServiceGauges {
+        let connections = server?.connectionStatistics ?? (open: 0, accepted: 0, rejected: 0)
+        let results = pool.statistics
+        let buffers = server?.bufferStatistics ?? (takes: 0, misses: 0, idle: 0)
+        let counters = sink.metrics.counters
+        let durations = sink.metrics.flushDurations.snapshot()
+        return ServiceGauges(
+            connectionsOpen: connections.open, connectionsTotal: UInt64(connections.accepted),
+            bufferItems: buffer.itemCount, bufferCapacityItems: buffer.configuration.maxItems,
+            pools: [
+                PoolStats(name: "process_result", gets: UInt64(results.gets), misses: UInt64(results.misses), idleObjects: results.idle),
+                PoolStats(name: "io_buffer", gets: UInt64(buffers.takes), misses: UInt64(buffers.misses), idleObjects: buffers.idle),
+            ],
+            sink: SinkStats(
+                flushes: UInt64(counters.flushes), itemsWritten: UInt64(counters.itemsWritten),
+                bytesWritten: UInt64(counters.bytesWritten), errors: UInt64(counters.errors),
+                flushDuration: HistogramSnapshot(
+                    upperBounds: Array(durations.upperBoundsSeconds.prefix { $0.isFinite }),
+                    cumulativeCounts: durations.cumulativeCounts.map { UInt64($0) }, sum: durations.sumSeconds)))
     }
 
     @Sendable static func nowNanoseconds() -> Int64 {

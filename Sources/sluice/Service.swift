@@ -2,25 +2,36 @@ import Dispatch
 import Glibc
 import Logging
 import SluiceHTTP
+import SluiceMetrics
 
 /// Wires the server and its routes, handles SIGTERM/SIGINT, and shuts down in order:
 /// stop accepting, finish in-flight requests, drain, exit 0.
 final class Service: Sendable {
     private let server: HTTPServer
     private let pipeline: Pipeline
+    private let observability: Observability
     private let shutdownTimeout: Duration
     private let logger: Logger
 
-    init(http: HTTPServerConfiguration, pipeline settings: Pipeline.Settings, shutdownTimeout: Duration, logger: Logger) throws {
+    init(http: HTTPServerConfiguration, pipeline settings: Pipeline.Settings, observability observabilitySettings: Observability.Settings,
+         shutdownTimeout: Duration, logger: Logger) throws {
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         let fdLimit = Socket.raiseOpenFileLimit()
         let pipeline = try Pipeline(settings: settings, logger: logger)
         self.pipeline = pipeline
-        let readiness = Readiness()
-        let routes = [pipeline.route.route] + HealthRoutes.make(readiness: readiness)
-        let server = try HTTPServer(configuration: http, handler: Router(routes: routes), logger: logger)
-        readiness.server = server
+        let reference = ServerReference()
+        let observability = Observability(
+            settings: observabilitySettings,
+            gauges: { pipeline.gauges(server: reference.server) },
+            onShed: { pipeline.flusher.nudge() },
+            logger: logger)
+        self.observability = observability
+        let routes = [pipeline.route(observability: observability)]
+            + OperationalRoutes.make(server: reference, observability: observability)
+        precondition(routes.map(\.path) == Observability.routePaths, "metrics route slots must follow the router's order")
+        let server = try HTTPServer(configuration: http, handler: Router(routes: routes, observer: observability), logger: logger)
+        reference.server = server
         self.server = server
         if server.connectionLimit < http.maxConnections {
             logger.warning("connection limit lowered to keep file descriptors spare",
@@ -38,6 +49,7 @@ final class Service: Sendable {
             return source
         }
         pipeline.start()
+        observability.monitor.start()
         server.start()
         withExtendedLifetime(signals) { dispatchMain() }
     }

@@ -16,7 +16,7 @@ struct SluiceCommand: ParsableCommand {
         "host", "port", "sink", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "idle-timeout",
-        "shutdown-timeout", "log-level",
+        "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
     ]
 
     @Option(help: "Address to listen on.")
@@ -76,6 +76,15 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "On SIGTERM/SIGINT: time allowed for in-flight requests and the final flush.")
     var shutdownTimeout = DurationOption(.seconds(25))
 
+    @Option(help: "Memory limit (e.g. 512MiB): above 85% of it /batch and /readyz answer 503 and free heap pages are returned to the OS, until RSS falls under 75%. 0 turns the guard off. Default: the cgroup memory limit, when there is one.")
+    var memoryLimit: ByteSizeOption?
+
+    @Option(help: "How often the memory monitor samples the process, allocator and service.")
+    var monitorInterval = DurationOption(.seconds(1))
+
+    @Option(help: "After this long without requests, return free heap pages to the OS (malloc_trim); 0 turns it off.")
+    var trimInterval = DurationOption(.seconds(30))
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = LogLevelOption.info
 
@@ -88,6 +97,7 @@ struct SluiceCommand: ParsableCommand {
         guard flushInterval.duration > .zero else { throw ValidationError("--flush-interval must be positive") }
         guard poolCapacity >= 0, maxBatchItems > 0 else { throw ValidationError("--pool-capacity must be >= 0 and --max-batch-items positive") }
         guard segmentBytes.bytes > 0 else { throw ValidationError("--segment-bytes must be positive") }
+        guard monitorInterval.duration > .zero else { throw ValidationError("--monitor-interval must be positive") }
     }
 
     func run() throws {
@@ -106,7 +116,11 @@ struct SluiceCommand: ParsableCommand {
             segmentBytes: segmentBytes.bytes, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
             flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity,
             maxItemsPerBatch: maxBatchItems, maxBodyBytes: maxBody.bytes)
-        let service = try Service(http: http, pipeline: pipeline, shutdownTimeout: shutdownTimeout.duration, logger: logger)
+        let observability = Observability.Settings(
+            memoryLimitBytes: memoryLimit.map { UInt64($0.bytes) }, monitorInterval: monitorInterval.duration,
+            trimInterval: trimInterval.duration > .zero ? trimInterval.duration : nil)
+        let service = try Service(http: http, pipeline: pipeline, observability: observability,
+                                  shutdownTimeout: shutdownTimeout.duration, logger: logger)
         service.run()
     }
 }

@@ -22,9 +22,10 @@ public struct Route: Sendable {
     }
 }
 
-/// Observes routed requests, for metrics: `route` is the matched route's path or "other".
+/// Observes answered requests, for metrics. `routeIndex` is the matched route's position in
+/// the router's list, nil when no route matched (404) or the server answered on its own.
 public protocol RouteObserver: Sendable {
-    func observe(route: String, status: HTTPStatus, durationNanoseconds: UInt64)
+    func observe(routeIndex: Int?, status: HTTPStatus, durationNanoseconds: UInt64)
 }
 
 /// Dispatches requests to routes by exact path: 404 for unknown paths, 405 with `Allow` for
@@ -38,14 +39,18 @@ public struct Router: HTTPRequestHandler {
         self.observer = observer
     }
 
-    private func route(for request: HTTPRequest) -> Route? {
+    private func routeIndex(for request: HTTPRequest) -> Int? {
         let path = request.path
-        for route in routes {
+        for (index, route) in routes.enumerated() {
             let matches = route.path.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(path) }
                 ?? route.path.utf8.elementsEqual(path)
-            if matches { return route }
+            if matches { return index }
         }
         return nil
+    }
+
+    private func route(for request: HTTPRequest) -> Route? {
+        routeIndex(for: request).map { routes[$0] }
     }
 
     public func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> Bool {
@@ -71,10 +76,10 @@ public struct Router: HTTPRequestHandler {
 
     public func didRespond(to request: HTTPRequest, status: HTTPStatus, durationNanoseconds: UInt64) {
         guard let observer else { return }
-        observer.observe(route: route(for: request)?.path ?? "other", status: status, durationNanoseconds: durationNanoseconds)
+        observer.observe(routeIndex: routeIndex(for: request), status: status, durationNanoseconds: durationNanoseconds)
     }
 
     public func didReject(status: HTTPStatus) {
-        observer?.observe(route: "other", status: status, durationNanoseconds: 0)
+        observer?.observe(routeIndex: nil, status: status, durationNanoseconds: 0)
     }
 }

@@ -1,0 +1,155 @@
+import Dispatch
+import Synchronization
+
+/// Samples the process, the allocator and the service every `interval` on a DispatchSourceTimer,
+/// keeps the recent samples in a bounded ring, and hands each sample to an optional consumer.
+///
+/// ```
+/// let monitor = MemoryMonitor(configuration: .init(interval: .seconds(1))) { pipeline.gauges() }
+/// monitor.start()
+/// monitor.latest            // newest sample, for /metrics
+/// monitor.recentHistory     // oldest first, for /debug/memory
+/// ```
+/// The consumer runs on its own serial queue so a slow one (a `malloc_trim` of a large heap)
+/// never delays sampling. At most `consumerBacklog` samples wait for it; past that the oldest
+/// waiting sample is skipped and counted in `sluice_monitor_samples_dropped_total`.
+public final class MemoryMonitor: Sendable {
+    public struct Configuration: Sendable {
+        /// Time between samples.
+        public let interval: Duration
+        /// Samples kept for `recentHistory`.
+        public let historyCapacity: Int
+        /// Samples that may wait for a slow consumer before the oldest is dropped (at most
+        /// `historyCapacity`: waiting samples live in the history ring).
+        public let consumerBacklog: Int
+
+        public init(interval: Duration = .seconds(1), historyCapacity: Int = 120, consumerBacklog: Int = 8) {
+            precondition(interval > .zero, "MemoryMonitor interval must be positive")
+            precondition(historyCapacity > 0 && consumerBacklog > 0, "MemoryMonitor history and backlog must be positive")
+            self.interval = interval
+            self.historyCapacity = historyCapacity
+            self.consumerBacklog = min(consumerBacklog, historyCapacity)
+        }
+    }
+
+    /// Sampling totals, for the `sluice_monitor_*` families.
+    public struct Statistics: Sendable, Equatable {
+        public var samplesTotal: UInt64
+        public var samplesDroppedTotal: UInt64
+        public var sampleDuration: HistogramSnapshot
+
+        public init(samplesTotal: UInt64, samplesDroppedTotal: UInt64, sampleDuration: HistogramSnapshot) {
+            self.samplesTotal = samplesTotal
+            self.samplesDroppedTotal = samplesDroppedTotal
+            self.sampleDuration = sampleDuration
+        }
+    }
+
+    private struct State {
+        var ring: SampleRing<MemorySample>
+        var samplesTotal: UInt64 = 0
+        var timer: (any DispatchSourceTimer)?
+        var isDelivering = false
+    }
+
+    public let configuration: Configuration
+    private let state: Mutex<State>
+    private let readService: @Sendable () -> ServiceGauges
+    private let consumer: (@Sendable (MemorySample) -> Void)?
+    private let samplerQueue = DispatchQueue(label: "sluice.memory-monitor", qos: .utility)
+    private let consumerQueue = DispatchQueue(label: "sluice.memory-monitor.consumer", qos: .utility)
+    private let durationBuckets = DurationBuckets.sampleDurations
+    private let durations: CounterSlab
+
+    /// - Parameters:
+    ///   - service: reads the service's gauges; called on the sampler queue and by `readSample()`.
+    ///   - consumer: receives every recorded sample, in order, on a private serial queue
+    ///     (e.g. the memory guard); nil when nothing consumes samples (then nothing is dropped).
+    public init(configuration: Configuration = .init(), service: @escaping @Sendable () -> ServiceGauges = { .none }, consumer: (@Sendable (MemorySample) -> Void)? = nil) {
+        self.configuration = configuration
+        self.readService = service
+        self.consumer = consumer
+        state = Mutex(State(ring: SampleRing(capacity: configuration.historyCapacity, backlogLimit: consumer == nil ? 0 : configuration.consumerBacklog)))
+        durations = CounterSlab(count: durationBuckets.slotCount)
+    }
+
+    deinit {
+        state.withLock { $0.timer }?.cancel()
+    }
+
+    /// Starts sampling every interval (the first sample one interval from now). Idempotent.
+    public func start() {
+        let timer: (any DispatchSourceTimer)? = state.withLock { state in
+            guard state.timer == nil else { return nil }
+            let timer = DispatchSource.makeTimerSource(queue: samplerQueue)
+            state.timer = timer
+            return timer
+        }
+        guard let timer else { return }
+        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: configuration.interval.clampedNanoseconds))
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
+        timer.setEventHandler { [weak self] in self?.recordSample() }
+        timer.resume()
+    }
+
+    /// Stops the timer; samples already recorded stay readable. `start()` may follow.
+    public func stop() {
+        state.withLock { state in
+            defer { state.timer = nil }
+            return state.timer
+        }?.cancel()
+    }
+
+    /// Takes a sample now, times it, records it in the ring and hands it to the consumer:
+    /// what the timer does each interval. Tests call it directly instead of waiting.
+    @discardableResult
+    public func recordSample() -> MemorySample {
+        var sample = readSample()
+        durationBuckets.observe(nanoseconds: UInt64(sample.durationSeconds * 1e9), in: durations, at: 0)
+        let startDelivery: Bool = state.withLock { state in
+            state.samplesTotal += 1
+            sample.sequence = state.samplesTotal
+            state.ring.push(sample)
+            guard consumer != nil, !state.isDelivering else { return false }
+            state.isDelivering = true
+            return true
+        }
+        if startDelivery { consumerQueue.async { self.deliverPending() } }
+        return sample
+    }
+
+    /// Takes a sample now without recording it (sequence 0): for a scrape that wants counters
+    /// as of this moment rather than as of the last tick.
+    public func readSample() -> MemorySample {
+        let start = SystemTime.monotonicNanoseconds()
+        let unixTime = SystemTime.unixSeconds()
+        let process = ProcessStats.current()
+        let allocator = AllocatorStats.current()
+        let service = readService()
+        let elapsed = SystemTime.monotonicNanoseconds() &- start
+        return MemorySample(sequence: 0, unixTimeSeconds: unixTime, process: process, allocator: allocator, service: service, durationSeconds: Double(elapsed) / 1e9)
+    }
+
+    /// The newest recorded sample, nil before the first.
+    public var latest: MemorySample? { state.withLock { $0.ring.latest } }
+
+    /// The recorded samples still held, oldest first (at most `historyCapacity`).
+    public var recentHistory: [MemorySample] { state.withLock { $0.ring.history } }
+
+    /// Sample count, drops and the sample duration histogram.
+    public func statistics() -> Statistics {
+        let (total, dropped) = state.withLock { ($0.samplesTotal, $0.ring.droppedCount) }
+        return Statistics(samplesTotal: total, samplesDroppedTotal: dropped, sampleDuration: durationBuckets.snapshot(of: durations, at: 0))
+    }
+
+    private func deliverPending() {
+        guard let consumer else { return }
+        while let sample = state.withLock({ state -> MemorySample? in
+            let next = state.ring.takeOldestPending()
+            if next == nil { state.isDelivering = false }
+            return next
+        }) {
+            consumer(sample)
+        }
+    }
+}

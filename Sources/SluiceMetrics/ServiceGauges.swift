@@ -1,0 +1,76 @@
+/// The service's own state at one moment, read by a closure the executable gives the monitor
+/// (pools, batch buffer, sink, connections). The closure runs on the sampler's queue and on
+/// scrapes, never per request, so it may allocate; it must only read thread-safe state.
+///
+/// ```
+/// ServiceGauges(connectionsOpen: server.openConnections, connectionsTotal: server.acceptedTotal,
+///               bufferItems: buffer.count, bufferCapacityItems: buffer.capacity,
+///               pools: [PoolStats(name: "results", gets: 10, misses: 1, idleObjects: 9)],
+///               sink: SinkStats(flushes: 2, itemsWritten: 10, bytesWritten: 900, errors: 0,
+///                               flushDuration: .empty(upperBounds: [0.001])))
+/// ```
+public struct ServiceGauges: Sendable, Equatable {
+    /// `sluice_http_connections_open`.
+    public var connectionsOpen: Int
+    /// `sluice_http_connections_total` (accepted since start).
+    public var connectionsTotal: UInt64
+    /// `sluice_batch_buffer_items`.
+    public var bufferItems: Int
+    /// `sluice_batch_buffer_capacity_items`.
+    public var bufferCapacityItems: Int
+    /// `sluice_pool_*{pool}`, one entry per pool, rendered in this order.
+    public var pools: [PoolStats]
+    /// `sluice_sink_*`.
+    public var sink: SinkStats
+
+    public init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats) {
+        self.connectionsOpen = connectionsOpen
+        self.connectionsTotal = connectionsTotal
+        self.bufferItems = bufferItems
+        self.bufferCapacityItems = bufferCapacityItems
+        self.pools = pools
+        self.sink = sink
+    }
+
+    /// No service state (before the executable registers its reader, or in tests).
+    public static let none = ServiceGauges(
+        connectionsOpen: 0, connectionsTotal: 0, bufferItems: 0, bufferCapacityItems: 0, pools: [],
+        sink: SinkStats(flushes: 0, itemsWritten: 0, bytesWritten: 0, errors: 0, flushDuration: .empty(upperBounds: [])))
+}
+
+/// One object pool: `sluice_pool_gets_total`, `sluice_pool_misses_total`,
+/// `sluice_pool_idle_objects`, labelled `pool="<name>"`. Hits are gets − misses.
+public struct PoolStats: Sendable, Equatable {
+    public var name: String
+    /// Takes from the pool.
+    public var gets: UInt64
+    /// Takes the pool could not serve from its idle objects (a fresh object was made).
+    public var misses: UInt64
+    /// Objects waiting in the pool now.
+    public var idleObjects: Int
+
+    public init(name: String, gets: UInt64, misses: UInt64, idleObjects: Int) {
+        self.name = name
+        self.gets = gets
+        self.misses = misses
+        self.idleObjects = idleObjects
+    }
+}
+
+/// The sink's totals: `sluice_sink_flushes_total`, `_items_written_total`,
+/// `_bytes_written_total`, `_errors_total` and the `_flush_duration_seconds` histogram.
+public struct SinkStats: Sendable, Equatable {
+    public var flushes: UInt64
+    public var itemsWritten: UInt64
+    public var bytesWritten: UInt64
+    public var errors: UInt64
+    public var flushDuration: HistogramSnapshot
+
+    public init(flushes: UInt64, itemsWritten: UInt64, bytesWritten: UInt64, errors: UInt64, flushDuration: HistogramSnapshot) {
+        self.flushes = flushes
+        self.itemsWritten = itemsWritten
+        self.bytesWritten = bytesWritten
+        self.errors = errors
+        self.flushDuration = flushDuration
+    }
+}

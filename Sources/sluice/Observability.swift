@@ -1,0 +1,90 @@
+import Logging
+import SluiceCore
+import SluiceHTTP
+import SluiceMetrics
+
+/// Metrics and the memory guard, wired beside the request path: request counters recorded per
+/// response (atomic slots, no locks), a monitor sampling the process, allocator and service on
+/// its own timer, and the guard acting on those samples.
+final class Observability: RouteObserver {
+    /// Route paths in the router's order; `observe` maps the router's index to a metrics slot.
+    static let routePaths = ["/batch", "/healthz", "/readyz", "/metrics", "/debug/memory"]
+
+    let http: HTTPMetrics
+    let memoryGuard: MemoryGuard
+    let monitor: MemoryMonitor
+    private let slots: [HTTPMetrics.Route]
+    private let unmatched: HTTPMetrics.Route
+
+    struct Settings: Sendable {
+        /// nil: derive from the cgroup limit; 0: off.
+        var memoryLimitBytes: UInt64?
+        var monitorInterval: Duration
+        /// nil: no idle trim.
+        var trimInterval: Duration?
+    }
+
+    init(settings: Settings, gauges: @escaping @Sendable () -> ServiceGauges, onShed: @escaping @Sendable () -> Void,
+         logger: Logger) {
+        let http = HTTPMetrics(routes: Self.routePaths + ["other"], preregisteredStatuses: [200, 503])
+        self.http = http
+        slots = Self.routePaths.map { http.route($0) }
+        unmatched = http.route("other")
+        let memoryGuard = MemoryGuard(configuration: .init(
+            limitBytes: settings.memoryLimitBytes, idleTrimInterval: settings.trimInterval))
+        self.memoryGuard = memoryGuard
+        monitor = MemoryMonitor(configuration: .init(interval: settings.monitorInterval), service: gauges) { sample in
+            for action in memoryGuard.handle(residentBytes: sample.process.residentMemoryBytes, activity: http.requestsTotal) {
+                switch action {
+                case .startShedding:
+                    logger.warning("memory guard: shedding load", metadata: [
+                        "rss": "\(sample.process.residentMemoryBytes)", "threshold": "\(memoryGuard.shedThresholdBytes)"])
+                    onShed()
+                case .stopShedding:
+                    logger.notice("memory guard: recovered", metadata: ["rss": "\(sample.process.residentMemoryBytes)"])
+                case .trim(let reason):
+                    logger.debug("malloc_trim", metadata: ["reason": "\(reason)"])
+                }
+            }
+        }
+        if memoryGuard.limitBytes > 0 {
+            logger.info("memory guard armed", metadata: [
+                "limit": "\(memoryGuard.limitBytes)", "shed_above": "\(memoryGuard.shedThresholdBytes)",
+                "recover_below": "\(memoryGuard.recoverThresholdBytes)"])
+        }
+    }
+
+    func observe(routeIndex: Int?, status: HTTPStatus, durationNanoseconds: UInt64) {
+        let slot = routeIndex.map { slots[$0] } ?? unmatched
+        http.recordRequest(route: slot, status: status.code, durationNanoseconds: durationNanoseconds)
+    }
+
+    /// Counts a processed batch and its rejected items by reason.
+    func recordBatch(accepted: Int, rejected: [RejectedItem]) {
+        http.recordBatch(acceptedItems: accepted)
+        for item in rejected {
+            http.recordRejectedItems(Self.reason(item.reason))
+        }
+    }
+
+    static func reason(_ reason: BatchItemError.Reason) -> ItemRejectionReason {
+        switch reason {
+        case .notObject: .notObject
+        case .invalidJSON: .invalidJSON
+        case .duplicateField: .duplicateField
+        case .missingID: .missingID
+        case .idNotString: .badID
+        case .idLength: .idLength
+        case .missingData: .missingData
+        case .badData: .badData
+        case .dataStringNotObject: .badDataString
+        case .badMetadata: .badMetadata
+        }
+    }
+
+    /// The `/metrics` exposition, from a fresh sample so counters are exact at scrape time.
+    func exposition() -> [UInt8] {
+        PrometheusExposition.render(MetricsSnapshot(
+            sample: monitor.readSample(), http: http.snapshot(), monitor: monitor.statistics(), memory: memoryGuard.status()))
+    }
+}

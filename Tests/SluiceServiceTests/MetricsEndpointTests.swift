@@ -1,0 +1,86 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// /metrics, /debug/memory and the memory guard on the real process.
+@Suite(.serialized) struct MetricsEndpointTests {
+    static func value(_ exposition: String, _ series: String) -> Double? {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    static func post(_ body: String) -> String {
+        "POST /batch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    @Test func countersMove_WhenARealBatchIsPosted() throws {
+        let sluice = try SluiceProcess(arguments: ["--sink", "discard", "--flush-interval", "50ms"])
+        let before = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(before.status == 200)
+        #expect(before.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
+        let accepted0 = Self.value(before.bodyText, "sluice_items_accepted_total") ?? -1
+        let response = try sluice.request(Self.post(#"[{"id":"a","data":{}},{"id":"b","data":{}},{"id":"","data":{}},{"data":{}}]"#))
+        #expect(response.status == 200)
+        usleep(300_000)  // let the flusher write the batch
+        let after = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+        #expect(Self.value(after, "sluice_items_accepted_total") == accepted0 + 2)
+        #expect(Self.value(after, #"sluice_items_rejected_total{reason="id_length"}"#) == 1)
+        #expect(Self.value(after, #"sluice_items_rejected_total{reason="missing_id"}"#) == 1)
+        #expect(Self.value(after, "sluice_batches_total") == 1)
+        #expect(Self.value(after, #"sluice_http_requests_total{route="/batch",status="200"}"#) == 1)
+        #expect(Self.value(after, #"sluice_http_requests_total{route="/metrics",status="200"}"#) == 1)
+        #expect(Self.value(after, "sluice_sink_items_written_total") == 2)
+        #expect((Self.value(after, "process_resident_memory_bytes") ?? 0) > 1_000_000)
+        #expect((Self.value(after, "sluice_heap_allocations_total") ?? 0) > 0, "the malloc interposer counts")
+        #expect(Self.value(after, "sluice_heap_allocation_counting") == 1)
+        #expect(Self.value(after, "sluice_batch_buffer_capacity_items") == 50_000)
+
+        let memory = try sluice.request("GET /debug/memory HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(memory.status == 200)
+        let document = try JSONSerialization.jsonObject(with: Data(memory.body)) as? [String: Any]
+        #expect(document?["latest"] != nil)
+        #expect(document?["history"] is [Any])
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROMTOOL"] != nil, "set PROMTOOL to a promtool binary"))
+    func exposition_PassesPromtool() throws {
+        let sluice = try SluiceProcess(arguments: ["--sink", "discard"])
+        _ = try sluice.request(Self.post(#"[{"id":"a","data":{}},{"id":"","data":{}}]"#))
+        let exposition = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").body
+        let promtool = Process()
+        promtool.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PROMTOOL"]!)
+        promtool.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        promtool.standardInput = input
+        promtool.standardOutput = output
+        promtool.standardError = output
+        try promtool.run()
+        input.fileHandleForWriting.write(Data(exposition))
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        promtool.waitUntilExit()
+        #expect(promtool.terminationStatus == 0, "promtool check metrics: \(report)")
+    }
+
+    @Test func memoryGuard_ShedsBatchesAndTurnsReadyzOff_OverTheLimit() throws {
+        // A limit below the idle footprint: the guard sheds from its first sample on.
+        let sluice = try SluiceProcess(arguments: ["--sink", "discard", "--memory-limit", "4MiB", "--monitor-interval", "50ms"])
+        var shedding = false
+        for _ in 0..<50 where !shedding {  // bounded: about 2.5 s
+            shedding = try sluice.request("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n").status == 503
+            if !shedding { usleep(50_000) }
+        }
+        #expect(shedding)
+        let refused = try sluice.request(Self.post(#"[{"id":"a","data":{}}]"#))
+        #expect(refused.status == 503)
+        #expect(refused.bodyText == #"{"error":"memory limit reached; retry later"}"#)
+        #expect(refused.header("retry-after") == "1")
+        let metrics = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+        #expect(Self.value(metrics, #"sluice_load_shed_total{reason="memory_limit"}"#) == 1)
+        #expect(Self.value(metrics, "sluice_memory_limit_bytes") == 4_194_304)
+        #expect((Self.value(metrics, "sluice_malloc_trims_total") ?? 0) >= 1, "shedding returns free pages to the OS")
+        #expect(try sluice.healthStatus() == 200, "liveness stays up while shedding")
+    }
+}
