@@ -7,35 +7,21 @@
 #   LoadTest/batch-e2e/bench.sh                    # 10 s warm-up, 60 s measured, per sink
 #   WARMUP=5s DURATION=20s SINKS="discard" LoadTest/batch-e2e/bench.sh
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 WARMUP=${WARMUP:-10s}
 DURATION=${DURATION:-60s}
 CONNECTIONS=${CONNECTIONS:-64}
 SINKS=${SINKS:-discard file}
 PROCESSOR=${PROCESSOR:-pooled}
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-(cd "$root" && swift build -c release --product sluice >/dev/null)
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$work/w1.json" <<'PY'
-import json, sys
-items = [{"id": "item-%d" % i, "data": {"value": 42, "name": "test", "active": True}} for i in range(100)]
-open(sys.argv[1], "w").write(json.dumps(items, separators=(",", ":")))
-PY
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 echo "machine: $(nproc) cores; wrk -t1 -c$CONNECTIONS; warm-up $WARMUP, measured $DURATION; W1 = 100 items, $(wc -c < "$work/w1.json") bytes"
 for sink in $SINKS; do
-  "$root/.build/release/sluice" --port "$port" --sink "$sink" --data-dir "$work/data-$sink" --processor "$PROCESSOR" \
-    --log-level warning > "$work/sluice-$sink.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+  start_sluice "$port" "$work/sluice-$sink.log" --sink "$sink" --data-dir "$work/data-$sink" --processor "$PROCESSOR" --log-level warning
   idle=$(rss_kb "$pid")
-  BODY_FILE="$work/w1.json" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$here/post-batch.lua" "http://127.0.0.1:$port/batch" >/dev/null
+  w1_load "$WARMUP" >/dev/null
   warm=$(rss_kb "$pid")
-  out=$(BODY_FILE="$work/w1.json" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/post-batch.lua" "http://127.0.0.1:$port/batch")
+  out=$(w1_load "$DURATION" --latency)
   end=$(rss_kb "$pid")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")

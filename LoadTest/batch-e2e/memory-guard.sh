@@ -5,26 +5,15 @@
 #
 #   LIMIT=40MiB DURATION=20s LoadTest/batch-e2e/memory-guard.sh
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 LIMIT=${LIMIT:-40MiB}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-64}
 BUFFER=${BUFFER:-50000}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-(cd "$root" && swift build -c release --product sluice >/dev/null)
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 trap 'kill "${pid:-}" "${sampler:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$work/w1.json" <<'PY'
-import json, sys
-items = [{"id": "item-%d" % i, "data": {"value": 42, "name": "test", "active": True}} for i in range(100)]
-open(sys.argv[1], "w").write(json.dumps(items, separators=(",", ":")))
-PY
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$root/.build/release/sluice" --port "$port" --data-dir "$work/data" --memory-limit "$LIMIT" --monitor-interval 250ms \
-  --buffer-capacity "$BUFFER" --log-level notice > "$work/sluice.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+port=$(free_port)
+start_sluice "$port" "$work/sluice.log" --data-dir "$work/data" --memory-limit "$LIMIT" --monitor-interval 250ms \
+  --buffer-capacity "$BUFFER" --log-level notice
 metric() { awk -v s="$1" '$1 == s {print $2}' "$work/m"; }
 sample() {
   curl -s "http://127.0.0.1:$port/metrics" > "$work/m"
@@ -36,7 +25,7 @@ sample() {
 echo "limit $LIMIT (shed above 85%, recover below 75%); wrk -t1 -c$CONNECTIONS -d$DURATION W1; --buffer-capacity $BUFFER"
 sample start
 ( t=0; while true; do sleep 1; t=$((t + 1)); sample "${t}s"; done ) & sampler=$!
-BODY_FILE="$work/w1.json" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$here/post-batch.lua" "http://127.0.0.1:$port/batch" > "$work/wrk.txt"
+w1_load "$DURATION" > "$work/wrk.txt"
 sleep 5
 kill "$sampler"; wait "$sampler" 2>/dev/null || true
 grep -E "Requests/sec|Non-2xx" "$work/wrk.txt"

@@ -5,27 +5,15 @@
 #
 #   LoadTest/batch-e2e/scrape-impact.sh        # 3 rounds x 10 s, 64 connections
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 INTERVAL=${INTERVAL:-0.1}
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-(cd "$root" && swift build -c release --product sluice >/dev/null)
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 trap 'kill "${pid:-}" "${scraper:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$work/w1.json" <<'PY'
-import json, sys
-items = [{"id": "item-%d" % i, "data": {"value": 42, "name": "test", "active": True}} for i in range(100)]
-open(sys.argv[1], "w").write(json.dumps(items, separators=(",", ":")))
-PY
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$root/.build/release/sluice" --port "$port" --sink discard --log-level warning > "$work/sluice.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
-BODY_FILE="$work/w1.json" wrk -t1 -c"$CONNECTIONS" -d3s -s "$here/post-batch.lua" "http://127.0.0.1:$port/batch" >/dev/null
+port=$(free_port)
+start_sluice "$port" "$work/sluice.log" --sink discard --log-level warning
+w1_load 3s >/dev/null
 
 run() {
   local mode=$1 out scrapes=0
@@ -33,7 +21,7 @@ run() {
     ( n=0; while true; do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && n=$((n + 1)); echo "$n" > "$work/scrapes"; sleep "$INTERVAL"; done ) &
     scraper=$!
   fi
-  out=$(BODY_FILE="$work/w1.json" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/post-batch.lua" "http://127.0.0.1:$port/batch")
+  out=$(w1_load "$DURATION" --latency)
   if [ "$mode" = scraped ]; then kill "$scraper"; wait "$scraper" 2>/dev/null || true; scrapes=$(cat "$work/scrapes"); fi
   local rps p99
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
