@@ -15,6 +15,8 @@ extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
 extern void __libc_free(void *pointer);
 extern void *__libc_memalign(size_t alignment, size_t size);
+extern void *__libc_valloc(size_t size);
+extern void *__libc_pvalloc(size_t size);
 
 #define SHARDS 64
 
@@ -27,7 +29,8 @@ typedef struct {
 
 static shard_t shards[SHARDS] __attribute__((aligned(64)));
 static _Atomic unsigned next_shard;
-static __thread int my_shard = -1;  // initial-exec TLS in the executable: no allocation
+// initial-exec TLS: a static slot, so reading it never allocates (which would recurse into malloc).
+static __thread int my_shard __attribute__((tls_model("initial-exec"))) = -1;
 
 static inline shard_t *shard(void) {
     if (__builtin_expect(my_shard < 0, 0)) {
@@ -87,12 +90,24 @@ void *aligned_alloc(size_t alignment, size_t size) {
 }
 
 int posix_memalign(void **out, size_t alignment, size_t size) {
-    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
+    if (alignment == 0 || alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
     void *result = __libc_memalign(alignment, size);
     if (!result) return ENOMEM;
     count_allocation(size);
     *out = result;
     return 0;
+}
+
+void *valloc(size_t size) {
+    void *result = __libc_valloc(size);
+    if (result) count_allocation(size);
+    return result;
+}
+
+void *pvalloc(size_t size) {
+    void *result = __libc_pvalloc(size);
+    if (result) count_allocation(size);
+    return result;
 }
 
 sluice_alloc_totals sluice_alloc_read(void) {

@@ -7,9 +7,9 @@
 /// malloc/calloc/realloc/free (and aligned variants) this target defines, which interpose
 /// glibc's for every library in the process once the executable exports them.
 typedef struct {
-    uint64_t allocations;      ///< successful malloc, calloc, realloc(NULL, n), aligned allocs
+    uint64_t allocations;      ///< successful malloc, calloc, realloc(NULL, n), a realloc that moved, aligned allocs, valloc, pvalloc
     uint64_t frees;            ///< free of a non-NULL pointer, realloc(p, 0)
-    uint64_t allocated_bytes;  ///< bytes requested by those allocations (and realloc growth requests)
+    uint64_t allocated_bytes;  ///< bytes requested by those allocations (a realloc that moves counts its new size)
 } sluice_alloc_totals;
 
 /// Sums the per-shard counters. Relaxed: a snapshot for metrics, not a synchronisation point.
