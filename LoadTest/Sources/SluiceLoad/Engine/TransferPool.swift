@@ -1,0 +1,88 @@
+import CCurl
+
+/// One worker's easy handles, configured once and reused for every request: re-adding a
+/// handle to the multi handle reuses an idle keep-alive connection from the multi's cache.
+///
+/// Thread-confined to its worker.
+final class TransferPool {
+    let easies: [UnsafeMutableRawPointer]
+    /// One response sink per handle; curl writes into it during the transfer.
+    let sinks: UnsafeMutablePointer<sluice_response_sink>
+    /// When each in-flight request's latency starts: the send time (closed model) or the
+    /// due time (open model).
+    var originNanoseconds: [Int64]
+    /// Handles not in flight.
+    var idle: [Int]
+    private let headers: UnsafeMutablePointer<curl_slist>?
+    private let body: SharedBody
+
+    init(count: Int, plan: LoadPlan, body: SharedBody) throws(LoadError) {
+        self.body = body
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in plan.body.headerLines { list = curl_slist_append(list, line) }
+        headers = list
+        sinks = .allocate(capacity: count)
+        sinks.initialize(repeating: sluice_response_sink(), count: count)
+        originNanoseconds = Array(repeating: 0, count: count)
+        idle = Array((0..<count).reversed())
+        var created: [UnsafeMutableRawPointer] = []
+        for index in 0..<count {
+            guard let easy = curl_easy_init() else { break }
+            created.append(easy)
+            Self.configure(easy, index: index, plan: plan, body: body, headers: list, sink: sinks + index)
+        }
+        easies = created
+        guard created.count == count else {
+            close()
+            throw .curl(call: "curl_easy_init", message: "out of memory")
+        }
+    }
+
+    private static func configure(
+        _ easy: UnsafeMutableRawPointer, index: Int, plan: LoadPlan, body: SharedBody,
+        headers: UnsafeMutablePointer<curl_slist>?, sink: UnsafeMutablePointer<sluice_response_sink>
+    ) {
+        sluice_easy_setopt_pointer(easy, CURLOPT_URL, plan.target.url)
+        sluice_easy_setopt_long(easy, CURLOPT_POST, 1)
+        sluice_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(plan.body.bytes.count))
+        // Safe: `body` outlives every transfer; the pool holds a strong reference to it.
+        sluice_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.bytes.baseAddress)
+        sluice_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, headers)
+        sluice_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        sluice_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        sluice_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        sluice_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(plan.requestTimeout.nanoseconds / 1_000_000))
+        // An explicit empty proxy: curl then skips its per-request proxy environment lookups.
+        sluice_easy_setopt_pointer(easy, CURLOPT_PROXY, "")
+        sluice_easy_set_private_index(easy, index)
+        // Safe: the sink array lives until the pool is closed, after the handles are cleaned up.
+        sluice_easy_capture_body(easy, sink)
+    }
+
+    /// Clears the sink of handle `index` and records its latency origin before it is (re)sent.
+    func prepare(_ index: Int, originNanoseconds origin: Int64) {
+        sinks[index].length = 0
+        sinks[index].totalLength = 0
+        originNanoseconds[index] = origin
+    }
+
+    /// The `"accepted"` count of the response held by handle `index`, if its body had one.
+    func acceptedCount(_ index: Int) -> Int? {
+        let sink = sinks + index
+        let offset = MemoryLayout<sluice_response_sink>.offset(of: \.bytes) ?? 0
+        // Safe: `bytes` is the sink's inline array and `length` never exceeds its size.
+        let kept = UnsafeRawBufferPointer(start: UnsafeRawPointer(sink) + offset, count: sink.pointee.length)
+        return AcceptedCount.parse(kept)
+    }
+
+    /// Frees the handles; call after they were removed from their multi handle.
+    func close() {
+        for easy in easies { curl_easy_cleanup(easy) }
+        curl_slist_free_all(headers)
+        sinks.deinitialize(count: originNanoseconds.count)
+        sinks.deallocate()
+    }
+}
+
+@available(*, unavailable)
+extension TransferPool: Sendable {}

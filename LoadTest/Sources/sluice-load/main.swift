@@ -1,0 +1,3 @@
+import LoadCLI
+
+CommandLineEntry.main()

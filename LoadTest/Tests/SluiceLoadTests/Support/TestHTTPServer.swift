@@ -1,0 +1,147 @@
+import Glibc
+import SluiceLoad
+import Synchronization
+
+/// A small HTTP/1.1 server on 127.0.0.1 for end-to-end tests: binds port 0, one thread per
+/// connection, keep-alive. `POST /batch` answers `{"accepted":N,"rejected":0,"errors":[]}` with N
+/// the number of `"id":` keys in the (possibly gzip) body; `GET /metrics` serves counters that
+/// agree with what it accepted.
+///
+/// Modes make it slow on purpose: every request takes `serviceMilliseconds`, or request number
+/// `stallAtRequest` alone sleeps `stallMilliseconds` (a one-off pause, e.g. a GC); or make it
+/// close connections after `closeAfterRequests`.
+final class TestHTTPServer: Sendable {
+    struct Behavior: Sendable {
+        var serviceMilliseconds = 0
+        var stallAtRequest: Int?
+        var stallMilliseconds = 0
+        var servesMetrics = true
+        /// Close each connection after this many requests, saying so (`Connection: close`) or
+        /// silently, as a server whose keep-alive timeout expired.
+        var closeAfterRequests: Int?
+        var announcesClose = true
+    }
+
+    let port: Int
+    let behavior: Behavior
+    let itemsAccepted = Atomic<Int>(0)
+    let batchRequests = Atomic<Int>(0)
+    let metricsRequests = Atomic<Int>(0)
+    private let listenFD: Int32
+    private let connections = Mutex<[Int32]>([])
+    private let threads = Mutex<[POSIXThread]>([])
+    private let acceptThread = Mutex<POSIXThread?>(nil)
+
+    init(_ behavior: Behavior = Behavior()) throws {
+        self.behavior = behavior
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError.setup("socket", errno) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            close(fd)
+            throw TestServerError.setup("bind/listen", errno)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listenFD = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = try POSIXThread { [self] in acceptLoop() }
+        acceptThread.withLock { $0 = thread }
+    }
+
+    /// `http://127.0.0.1:PORT/batch`.
+    var batchURL: String { "http://127.0.0.1:\(port)/batch" }
+
+    /// Stops accepting, cuts every connection and joins every thread.
+    func stop() {
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        acceptThread.withLock { $0 }?.join()
+        close(listenFD)
+        for fd in connections.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        for thread in threads.withLock({ $0 }) { thread.join() }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return // shut down
+            }
+            // Bounded reads: an idle client cannot hold a thread for more than 10 s.
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            connections.withLock { $0.append(fd) }
+            guard let thread = try? POSIXThread({ [self] in
+                TestConnection(fd: fd, server: self).serve()
+                close(fd)
+            }) else {
+                close(fd)
+                continue
+            }
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Handles one `POST /batch`: counts items, applies the slow modes, returns the reply body.
+    func acceptBatch(_ body: [UInt8]) -> String {
+        let number = batchRequests.wrappingAdd(1, ordering: .relaxed).newValue
+        let items = Self.countItems(body)
+        var delay = behavior.serviceMilliseconds
+        if number == behavior.stallAtRequest { delay += behavior.stallMilliseconds }
+        if delay > 0 { usleep(UInt32(delay) * 1_000) }
+        // Counted before answering, as sluice does: an acknowledged item is already accepted.
+        itemsAccepted.wrappingAdd(items, ordering: .relaxed)
+        return #"{"accepted":\#(items),"rejected":0,"errors":[]}"#
+    }
+
+    /// Made-up but consistent counters: 3 heap allocations per item, RSS growing with items.
+    func metricsText() -> String {
+        let items = itemsAccepted.load(ordering: .relaxed)
+        metricsRequests.wrappingAdd(1, ordering: .relaxed)
+        return """
+        # HELP process_resident_memory_bytes Resident memory size in bytes.
+        # TYPE process_resident_memory_bytes gauge
+        process_resident_memory_bytes \(50_000_000 + items * 8)
+        # TYPE sluice_heap_allocations_total counter
+        sluice_heap_allocations_total \(1_000 + items * 3)
+        # TYPE sluice_items_accepted_total counter
+        sluice_items_accepted_total \(items)
+        # TYPE sluice_load_shed_total counter
+        sluice_load_shed_total{reason="buffer_full"} 0
+        sluice_load_shed_total{reason="memory_limit"} 0
+
+        """
+    }
+
+    /// Occurrences of `"id":` — one per item in every shape sluice-load generates.
+    static func countItems(_ body: [UInt8]) -> Int {
+        let key = Array(#""id":"#.utf8)
+        guard body.count >= key.count else { return 0 }
+        var count = 0
+        var index = 0
+        while index <= body.count - key.count {
+            if body[index] == key[0], Array(body[index..<(index + key.count)]) == key {
+                count += 1
+                index += key.count
+            } else {
+                index += 1
+            }
+        }
+        return count
+    }
+}
+
+enum TestServerError: Error {
+    case setup(String, Int32)
+}
