@@ -9,8 +9,10 @@ extension ChunkedDecoder {
             return index > start
         }
         while true {
+            let beforeWhitespace = index
             skipWhitespace()
-            if index == bytes.count { return true }
+            // BWS is only allowed before ";" or "=": "5 " with nothing after the space is invalid.
+            if index == bytes.count { return index == beforeWhitespace }
             guard bytes[index] == UInt8(ascii: ";") else { return false }
             index += 1
             skipWhitespace()
