@@ -33,14 +33,7 @@ enum JSONSkipper {
         var depth = 0
         var index = start
         while true {
-            while index + 8 <= bytes.count {
-                let lanes = JSONByte.structuralLanes(JSONByte.loadWord(bytes, at: index))
-                if lanes != 0 {
-                    index += lanes.trailingZeroBitCount >> 3
-                    break
-                }
-                index += 8
-            }
+            index = skipWords(bytes, from: index, until: JSONByte.structuralLanes)
             guard index < bytes.count else { return bytes.count }
             switch bytes[index] {
             case JSONByte.quote:
@@ -63,14 +56,7 @@ enum JSONSkipper {
     static func stringEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
         var index = start + 1
         while true {
-            while index + 8 <= bytes.count {
-                let lanes = JSONByte.quoteOrBackslashLanes(JSONByte.loadWord(bytes, at: index))
-                if lanes != 0 {
-                    index += lanes.trailingZeroBitCount >> 3
-                    break
-                }
-                index += 8
-            }
+            index = skipWords(bytes, from: index, until: JSONByte.quoteOrBackslashLanes)
             guard index < bytes.count else { return bytes.count }
             switch bytes[index] {
             case JSONByte.quote: return index + 1
@@ -153,4 +139,18 @@ struct JSONObjectMembers: IteratorProtocol {
         }
         return (name, value)
     }
+}
+
+/// Skips 8 bytes at a time while `lanes` flags no byte of the word; returns the first flagged
+/// byte's offset, or where fewer than 8 bytes remain (the caller finishes byte by byte).
+@inline(__always)
+private func skipWords(_ bytes: UnsafeRawBufferPointer, from start: Int,
+                       until lanes: (UInt64) -> UInt64) -> Int {
+    var index = start
+    while index + 8 <= bytes.count {
+        let flagged = lanes(JSONByte.loadWord(bytes, at: index))
+        if flagged != 0 { return index + (flagged.trailingZeroBitCount >> 3) }
+        index += 8
+    }
+    return index
 }
