@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the system packages the build
-# needs (when missing), then `swift test` for the service, and builds the load tester.
+# needs (when missing), then `swift test` for the service, validates the deployment files and
+# smoke-tests the container's command line, and builds the load tester.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,6 +37,11 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+# Deployment files: every validator (hadolint, kubernetes-validate, systemd-analyze, promtool,
+# the dashboard's queries), then the container's exact command line against a real process.
+bash deploy/validate.sh
+bash deploy/smoke-test.sh
+
 # The load tester (a separate package, the only one linking libcurl) is built here so a
 # change that breaks it fails the run. Its own tests run with `cd LoadTest && swift test`; they
 # join this script once their end-to-end test stops being timing-sensitive under a fully
