@@ -26,7 +26,7 @@ for sink in $SINKS; do
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   # Items/s counts accepted items only: 503 answers (back-pressure) carry none.
-  items=$(awk -v bad="${non2xx:-0}" '/requests in/ {n = $1; t = $4; sub("s,", "", t)} END {printf "%.0f", (n - bad) * 100 / t}' <<<"$out")
+  items=$(awk -v bad="${non2xx:-0}" '/requests in/ {n = $1; t = $4; sub(",", "", t); if (t ~ /m$/) {sub("m", "", t); t *= 60} else {sub("s", "", t)}} END {printf "%.0f", (n - bad) * 100 / t}' <<<"$out")
   lat() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
   printf '%-8s %10.0f req/s %12.0f items/s accepted  p50 %-8s p90 %-8s p99 %-8s non-2xx %-6s RSS idle %s KB, after warm-up %s KB, end %s KB (%+.1f%%)\n' \
     "$sink" "$rps" "$items" "$(lat 50%)" "$(lat 90%)" "$(lat 99%)" "${non2xx:-0}" \
