@@ -21,18 +21,18 @@ struct BatchRoute: Sendable {
     private enum Encoding { case identity, gzip }
 
     private static func format(of request: HTTPRequest) -> BatchFormat? {
-        guard request.header("content-type") != nil else { return .json }
-        if request.header("content-type", hasPrefixToken: "application/json") { return .json }
-        if request.header("content-type", hasPrefixToken: "application/x-ndjson")
-            || request.header("content-type", hasPrefixToken: "application/ndjson") { return .ndjson }
+        guard let type = request.headerToken("content-type") else { return .json }
+        if HTTPRequest.token(type, is: "application/json") { return .json }
+        if HTTPRequest.token(type, is: "application/x-ndjson") || HTTPRequest.token(type, is: "application/ndjson") {
+            return .ndjson
+        }
         return nil
     }
 
     private static func encoding(of request: HTTPRequest) -> Encoding? {
-        guard request.header("content-encoding") != nil else { return .identity }
-        if request.header("content-encoding", hasPrefixToken: "gzip")
-            || request.header("content-encoding", hasPrefixToken: "x-gzip") { return .gzip }
-        if request.header("content-encoding", hasPrefixToken: "identity") { return .identity }
+        guard let coding = request.headerToken("content-encoding") else { return .identity }
+        if HTTPRequest.token(coding, is: "gzip") || HTTPRequest.token(coding, is: "x-gzip") { return .gzip }
+        if HTTPRequest.token(coding, is: "identity") { return .identity }
         return nil
     }
 

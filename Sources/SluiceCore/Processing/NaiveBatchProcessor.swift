@@ -53,10 +53,7 @@ public struct NaiveBatchProcessor: BatchProcessor {
                                              reason: error.reason))
             }
         }
-        guard case .success = parsed else {
-            if case .failure(let error) = parsed { return .invalidBody(error) }
-            preconditionFailure("unreachable")
-        }
+        if case .failure(let error) = parsed { return .invalidBody(error) }
         scratch.rejected = rejected
         guard !results.isEmpty else { return .processed(accepted: 0, rejected: rejected.count) }
         let accepted = results.count

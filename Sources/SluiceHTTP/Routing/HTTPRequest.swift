@@ -42,14 +42,18 @@ public struct HTTPRequest {
         return nil
     }
 
-    /// True when the header's value, up to any `;` parameters, equals `lowercaseValue`
-    /// ignoring case and surrounding whitespace (e.g. a media type).
-    public func header(_ lowercaseName: StaticString, hasPrefixToken lowercaseValue: StaticString) -> Bool {
-        guard let value = header(lowercaseName) else { return false }
+    /// The header's value up to any `;` parameters, without surrounding whitespace (e.g. the
+    /// media type of Content-Type); nil when the header is absent. One scan of the fields.
+    public func headerToken(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
+        guard let value = header(lowercaseName) else { return nil }
         var end = 0
         while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
-        let token = ByteClass.trimmingWhitespace(UnsafeRawBufferPointer(rebasing: value[0..<end]))
-        return ByteClass.equalsIgnoringCase(token, lowercaseValue)
+        return ByteClass.trimmingWhitespace(UnsafeRawBufferPointer(rebasing: value[0..<end]))
+    }
+
+    /// Whether a token equals `lowercase`, ignoring ASCII case.
+    public static func token(_ token: UnsafeRawBufferPointer, is lowercase: StaticString) -> Bool {
+        ByteClass.equalsIgnoringCase(token, lowercase)
     }
 
     /// The path as a String, for logs and tests (allocates).
