@@ -38,6 +38,14 @@ intptr_t sluice_easy_private_index(CURL *easy) {
     return (intptr_t)value;
 }
 
+int sluice_easy_active_socket(CURL *easy) {
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &socket) != CURLE_OK) {
+        return -1;
+    }
+    return socket == CURL_SOCKET_BAD ? -1 : (int)socket;
+}
+
 CURLcode sluice_message_result(const CURLMsg *message) {
     return message->data.result;
 }

@@ -20,6 +20,9 @@ public struct LoadCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Worker threads, each with one curl multi handle and its share of the connections.")
     var threads = 1
 
+    @Option(help: "wire: libcurl opens the connections, requests are written and responses parsed by sluice-load (fast); curl: libcurl performs every request (reference, about 67,000 instructions per request).")
+    var engine: LoadEngine = .wire
+
     @Option(name: [.short, .long], help: "Open model: requests per second on a fixed schedule; latency counts from each request's due time.")
     var rate: Double?
 
@@ -79,7 +82,7 @@ public struct LoadCommand: ParsableCommand {
         }
         return try LoadPlan(
             target: target, body: try makeBody(), model: model, connections: connections, threads: threads,
-            duration: runLength, requestLimit: requests, requestTimeout: requestTimeout)
+            duration: runLength, requestLimit: requests, requestTimeout: requestTimeout, engine: engine)
     }
 
     private func makeBody() throws(LoadError) -> RequestBody {
@@ -106,3 +109,4 @@ public struct LoadCommand: ParsableCommand {
 }
 
 extension DataShape: ExpressibleByArgument {}
+extension LoadEngine: ExpressibleByArgument {}

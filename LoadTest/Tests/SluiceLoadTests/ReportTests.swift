@@ -41,7 +41,8 @@ struct ReportTests {
         #expect(text.contains("10,000 acknowledged = 5,000 items/s"))
         #expect(text.contains("p99.9"))
         #expect(text.contains("200 × 1,000  503 × 1"))
-        #expect(text.contains("connect 0  timeout 0  reset 1  other 0"))
+        #expect(text.contains("connect 0  timeout 0  reset 1  protocol 0  other 0"))
+        #expect(text.contains("wire engine"))
         #expect(text.contains("server metrics unavailable (GET http://127.0.0.1:8080/metrics answered 404)"))
     }
 
@@ -73,7 +74,8 @@ struct ReportTests {
         #expect(Set(latency.keys) == ["origin", "p50", "p90", "p99", "p99_9", "max", "mean"])
         #expect(latency["origin"] as? String == "due")
         #expect((object["status"] as? [String: Int]) == ["200": 1_000, "503": 1])
-        #expect((object["errors"] as? [String: Int]) == ["connect": 0, "timeout": 0, "reset": 1, "other": 0])
+        #expect((object["errors"] as? [String: Int]) == ["connect": 0, "timeout": 0, "reset": 1, "protocol": 0, "other": 0])
+        #expect(object["engine"] as? String == "wire")
         let serverObject = try #require(object["server"] as? [String: Any])
         #expect(serverObject["items_agree"] as? Bool == true)
         #expect(serverObject["heap_allocations_per_item"] as? Double == 3)

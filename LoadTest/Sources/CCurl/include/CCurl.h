@@ -27,6 +27,9 @@ CURLcode sluice_easy_set_write_callback(CURL *easy, curl_write_callback callback
 CURLcode sluice_easy_set_private_index(CURL *easy, intptr_t index);
 intptr_t sluice_easy_private_index(CURL *easy);
 
+/// CURLINFO_ACTIVESOCKET: the socket of a CURLOPT_CONNECT_ONLY connection, or -1.
+int sluice_easy_active_socket(CURL *easy);
+
 /// The result code of a CURLMSG_DONE message (the `data` union read as `result`).
 CURLcode sluice_message_result(const CURLMsg *message);
 
@@ -91,6 +94,33 @@ void sluice_timerfd_drain(int fd);
 
 /// CLOCK_MONOTONIC in nanoseconds.
 int64_t sluice_monotonic_nanoseconds(void);
+
+// MARK: tagged epoll set (wire engine)
+
+enum {
+    SLUICE_READY_READABLE = 1,
+    SLUICE_READY_WRITABLE = 2,
+    /// Error or hang-up: the next send or receive reports what happened.
+    SLUICE_READY_BROKEN = 4,
+};
+
+/// One ready descriptor of a tagged epoll set: the tag it was added with and SLUICE_READY_* bits.
+typedef struct sluice_tagged_event {
+    uint64_t tag;
+    int bits;
+} sluice_tagged_event;
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int sluice_epoll_create(void);
+/// Adds `fd`, level-triggered, for SLUICE_READY_READABLE/WRITABLE `interest`; 0 or -1 with errno.
+int sluice_epoll_add(int epollFD, int fd, int interest, uint64_t tag);
+/// Changes the interest of `fd`; 0 or -1 with errno.
+int sluice_epoll_modify(int epollFD, int fd, int interest, uint64_t tag);
+/// Removes `fd`; 0 or -1 with errno.
+int sluice_epoll_remove(int epollFD, int fd);
+/// Waits; returns the number of events written (at most `capacity`, at most 256), 0 on timeout
+/// or EINTR, -1 with errno otherwise.
+int sluice_epoll_wait_tagged(int epollFD, sluice_tagged_event *ready, int capacity, int timeoutMilliseconds);
 
 // MARK: gzip
 

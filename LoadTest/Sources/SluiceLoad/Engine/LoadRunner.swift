@@ -25,11 +25,11 @@ public struct LoadRunner: Sendable {
     ) throws(LoadError) -> RunResult {
         CurlGlobal.initialize()
         let control = RunControl(workerCount: plan.threads)
-        let body = SharedBody(plan.body.bytes)
+        let request = RequestMessage(target: plan.target, body: plan.body)
         var handoffs: [WorkerHandoff] = []
         for index in 0..<plan.threads {
             do {
-                handoffs.append(WorkerHandoff(try Worker(index: index, plan: plan, control: control, body: body)))
+                handoffs.append(WorkerHandoff(try Worker(index: index, plan: plan, control: control, request: request)))
             } catch {
                 for handoff in handoffs { handoff.worker.discard() }
                 throw error

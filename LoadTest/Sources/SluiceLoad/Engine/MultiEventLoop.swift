@@ -43,6 +43,10 @@ final class MultiEventLoop {
         sluice_multi_setopt_long(multi, CURLMOPT_PIPELINING, 0)
     }
 
+    /// The epoll set curl's sockets and the pacing timer live in: readable when `runOnce`
+    /// has work. The wire engine nests it in its own set.
+    var epollDescriptor: Int32 { events.pointee.epollFD }
+
     /// Lets the epoll bookkeeping see when `easy` closes a socket (required for every handle).
     func adopt(_ easy: UnsafeMutableRawPointer) {
         sluice_easy_report_socket_close(easy, events)

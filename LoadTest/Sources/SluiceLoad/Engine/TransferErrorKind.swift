@@ -8,7 +8,9 @@ public enum TransferErrorKind: String, CaseIterable, Sendable {
     case timeout
     /// The connection broke: reset, or closed with no or a partial response.
     case reset
-    /// Anything else (TLS, protocol errors, ...).
+    /// The response was not valid HTTP/1.1 (status line, framing, chunking).
+    case `protocol`
+    /// Anything else (TLS, out of memory, ...).
     case other
 
     init(_ code: CURLcode) {
@@ -19,6 +21,8 @@ public enum TransferErrorKind: String, CaseIterable, Sendable {
             self = .timeout
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             self = .reset
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING:
+            self = .protocol
         default:
             self = .other
         }

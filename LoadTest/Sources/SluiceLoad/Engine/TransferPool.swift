@@ -1,6 +1,6 @@
 import CCurl
 
-/// One worker's easy handles, configured once and reused for every request: re-adding a
+/// The curl transport's easy handles, configured once and reused for every request: re-adding a
 /// handle to the multi handle reuses an idle keep-alive connection from the multi's cache.
 ///
 /// Thread-confined to its worker.
@@ -8,11 +8,6 @@ final class TransferPool {
     let easies: [UnsafeMutableRawPointer]
     /// One response sink per handle; curl writes into it during the transfer.
     let sinks: UnsafeMutablePointer<sluice_response_sink>
-    /// When each in-flight request's latency starts: the send time (closed model) or the
-    /// due time (open model).
-    var originNanoseconds: [Int64]
-    /// Handles not in flight.
-    var idle: [Int]
     private let headers: UnsafeMutablePointer<curl_slist>?
     private let body: SharedBody
 
@@ -23,8 +18,6 @@ final class TransferPool {
         headers = list
         sinks = .allocate(capacity: count)
         sinks.initialize(repeating: sluice_response_sink(), count: count)
-        originNanoseconds = Array(repeating: 0, count: count)
-        idle = Array((0..<count).reversed())
         var created: [UnsafeMutableRawPointer] = []
         for index in 0..<count {
             guard let easy = curl_easy_init() else { break }
@@ -59,11 +52,10 @@ final class TransferPool {
         sluice_easy_capture_body(easy, sink)
     }
 
-    /// Clears the sink of handle `index` and records its latency origin before it is (re)sent.
-    func prepare(_ index: Int, originNanoseconds origin: Int64) {
+    /// Clears the sink of handle `index` before it is (re)sent.
+    func prepare(_ index: Int) {
         sinks[index].length = 0
         sinks[index].totalLength = 0
-        originNanoseconds[index] = origin
     }
 
     /// The `"accepted"` count of the response held by handle `index`, if its body had one.
@@ -79,7 +71,7 @@ final class TransferPool {
     func close() {
         for easy in easies { curl_easy_cleanup(easy) }
         curl_slist_free_all(headers)
-        sinks.deinitialize(count: originNanoseconds.count)
+        sinks.deinitialize(count: easies.count)
         sinks.deallocate()
     }
 }

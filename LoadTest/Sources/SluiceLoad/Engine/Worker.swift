@@ -1,40 +1,44 @@
 import CCurl
 
-/// One load thread: a multi handle, its easy handles, and the loop that keeps them busy.
+/// One load thread: its transport's slots, and the loop that keeps them busy.
 ///
-/// Closed model: every idle handle is re-sent at once, so `connections` requests are always in
-/// flight. Open model: handles are sent when the ``PacingSchedule`` says a request is due; if
-/// none is idle, the request waits and its latency still counts from its due time.
+/// Closed model: every idle slot gets its next request at once, so `connections` requests are always in
+/// flight. Open model: requests start when the ``PacingSchedule`` says a request is due; if
+/// no slot is idle, the request waits and its latency still counts from its due time.
 ///
 /// Thread-confined: built on the coordinating thread, then run and closed on its own thread.
 final class Worker {
     private let index: Int
     private let plan: LoadPlan
     private let control: RunControl
-    private let loop: MultiEventLoop
-    private let pool: TransferPool
+    private let transport: any RequestTransport
+    /// Slots with no request in flight.
+    private var idle: [Int]
+    /// When each in-flight request's latency starts: the send time (closed model) or the due
+    /// time (open model).
+    private var originNanoseconds: [Int64]
+    private var finished: [FinishedRequest] = []
     private var tally = WorkerTally()
     private var schedule: PacingSchedule?
     private var inFlight = 0
     private var isIssuing = true
 
-    init(index: Int, plan: LoadPlan, control: RunControl, body: SharedBody) throws(LoadError) {
+    init(index: Int, plan: LoadPlan, control: RunControl, request: RequestMessage) throws(LoadError) {
         self.index = index
         self.plan = plan
         self.control = control
-        let connections = plan.connections(ofWorker: index)
-        loop = try MultiEventLoop(connections: connections)
-        do {
-            pool = try TransferPool(count: connections, plan: plan, body: body)
-        } catch {
-            loop.close()
-            throw error
+        let slots = plan.connections(ofWorker: index)
+        switch plan.engine {
+        case .wire: transport = try WireTransport(slots: slots, plan: plan, request: request)
+        case .curl: transport = try CurlTransport(slots: slots, plan: plan, body: request.body)
         }
-        for easy in pool.easies { loop.adopt(easy) }
+        idle = Array((0..<slots).reversed())
+        originNanoseconds = Array(repeating: 0, count: slots)
+        finished.reserveCapacity(slots)
     }
 
     /// Runs until the plan's bounds are reached and every request has finished, or until
-    /// `requestTimeout` (plus a second) after the deadline; then frees the curl handles.
+    /// `requestTimeout` (plus a second) after the deadline; then frees the transport.
     func run(startNanoseconds start: Int64) -> WorkerTally {
         let deadline = start + plan.duration.nanoseconds
         let drainDeadline = deadline + plan.requestTimeout.nanoseconds + 1_000_000_000
@@ -49,9 +53,9 @@ final class Worker {
             guard now < drainDeadline else { break }
             var wake = min(now + 100_000_000, drainDeadline)
             if isIssuing, schedule == nil { wake = min(wake, deadline) }
-            loop.runOnce(wakeNanoseconds: wake)
+            transport.poll(wakeNanoseconds: wake, finished: &finished)
             now = sluice_monotonic_nanoseconds()
-            collectCompletions(now: now)
+            collectFinished(now: now)
             if control.isStopRequested.load(ordering: .relaxed) { isIssuing = false }
             issue(now: now, deadline: deadline)
             publishProgress()
@@ -66,60 +70,55 @@ final class Worker {
         return true
     }
 
-    /// Sends idle handles: all of them (closed), or as many as are due (open).
+    /// Starts requests on idle slots: all of them (closed), or as many as are due (open).
     private func issue(now: Int64, deadline: Int64) {
         guard isIssuing else { return }
         if schedule != nil {
-            while !pool.idle.isEmpty, let due = schedule?.takeDue(now: now) {
-                send(pool.idle.removeLast(), origin: due)
+            while !idle.isEmpty, let due = schedule?.takeDue(now: now) {
+                start(idle.removeLast(), origin: due)
             }
-            if !pool.idle.isEmpty, let next = schedule?.nextDueNanoseconds { loop.armPacingTimer(at: next) }
+            if !idle.isEmpty, let next = schedule?.nextDueNanoseconds { transport.armPacingTimer(at: next) }
             return
         }
         guard now < deadline else {
             isIssuing = false
             return
         }
-        while !pool.idle.isEmpty {
+        while !idle.isEmpty {
             guard control.takeTicket(limit: plan.requestLimit) else {
                 isIssuing = false
                 return
             }
-            send(pool.idle.removeLast(), origin: now)
+            start(idle.removeLast(), origin: now)
         }
     }
 
-    private func send(_ slot: Int, origin: Int64) {
-        pool.prepare(slot, originNanoseconds: origin)
-        loop.add(pool.easies[slot])
+    private func start(_ slot: Int, origin: Int64) {
+        originNanoseconds[slot] = origin
         inFlight += 1
+        transport.start(slot)
     }
 
-    private func collectCompletions(now: Int64) {
-        while let (easy, result) = loop.nextCompletion() {
-            let slot = sluice_easy_private_index(easy)
-            loop.remove(easy)
+    private func collectFinished(now: Int64) {
+        guard !finished.isEmpty else { return }
+        for request in finished {
+            idle.append(request.slot)
             inFlight -= 1
-            guard slot >= 0, slot < pool.easies.count else { continue }
-            pool.idle.append(slot)
-            var connects = 0
-            sluice_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
-            tally.connectionsOpened += connects
             tally.lastCompletionNanoseconds = now
-            guard result == CURLE_OK else {
-                tally.recordError(TransferErrorKind(result))
-                continue
+            switch request.outcome {
+            case .failed(let kind):
+                tally.recordError(kind)
+            case .response(let status, let accepted):
+                tally.recordResponse(status: status, latencyNanoseconds: now - originNanoseconds[request.slot])
+                if status == 200 { countAcknowledged(accepted) }
             }
-            var status = 0
-            sluice_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            tally.recordResponse(status: status, latencyNanoseconds: now - pool.originNanoseconds[slot])
-            if status == 200 { countAcknowledged(slot) }
         }
+        finished.removeAll(keepingCapacity: true)
     }
 
     /// Items the server acknowledged: its `"accepted"` count, else the batch size if known.
-    private func countAcknowledged(_ slot: Int) {
-        if let accepted = pool.acceptedCount(slot) {
+    private func countAcknowledged(_ accepted: Int?) {
+        if let accepted {
             tally.acknowledgedItems += accepted
             tally.acknowledgedFromBody += 1
         } else if let items = plan.body.itemsPerRequest {
@@ -137,25 +136,26 @@ final class Worker {
         counters.inFlight.store(inFlight, ordering: .relaxed)
     }
 
-    /// Frees the curl handles of a worker that will never run.
+    /// Frees the transport of a worker that will never run.
     func discard() {
-        loop.close()
-        pool.close()
+        transport.close()
     }
 
     /// Abandons what is still in flight after the drain deadline (counted as timeouts), counts
-    /// the open model's never-sent backlog, and frees the curl handles.
+    /// the open model's never-sent backlog, and frees the transport.
     private func finish(now: Int64) {
-        for slot in pool.easies.indices where !pool.idle.contains(slot) {
-            loop.remove(pool.easies[slot])
+        var isIdle = [Bool](repeating: false, count: originNanoseconds.count)
+        for slot in idle { isIdle[slot] = true }
+        for slot in isIdle.indices where !isIdle[slot] {
+            transport.abandon(slot)
             tally.recordError(.timeout)
         }
         inFlight = 0
         tally.unsent = schedule?.overdueCount(now: now) ?? 0
+        tally.connectionsOpened = transport.connectionsOpened
         if tally.lastCompletionNanoseconds == 0 { tally.lastCompletionNanoseconds = now }
         publishProgress()
-        loop.close()
-        pool.close()
+        transport.close()
         control.workers[index].isFinished.store(true, ordering: .releasing)
     }
 }

@@ -56,6 +56,7 @@ public struct JSONReport: Sendable {
         }
         json.field("connections", plan.connections)
         json.field("threads", plan.threads)
+        json.field("engine", plan.engine.rawValue)
         json.field("duration_seconds", plan.duration.seconds)
         json.field("request_limit", plan.requestLimit)
         json.beginObject("body")

@@ -9,6 +9,7 @@ extension LoadPlan {
         }
         parts.append("\(connections) connection\(connections == 1 ? "" : "s")")
         parts.append("\(threads) thread\(threads == 1 ? "" : "s")")
+        parts.append("\(engine.rawValue) engine")
         let seconds = "\(NumberFormat.fixed(duration.seconds, duration.seconds < 10 ? 1 : 0)) s"
         if let requestLimit {
             parts.append("\(NumberFormat.grouped(requestLimit)) requests (at most \(seconds))")

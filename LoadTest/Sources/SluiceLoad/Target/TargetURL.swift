@@ -15,6 +15,10 @@ public struct TargetURL: Equatable, Sendable, CustomStringConvertible {
     public let port: Int
     /// `scheme://host:port/metrics`.
     public let metricsURL: String
+    /// Path and query, as the request line carries them (`/batch?x=1`).
+    public let requestTarget: String
+    /// The `Host` header: the host (IPv6 in brackets), with the port unless it is the scheme's default.
+    public let hostHeader: String
 
     public init(_ text: String) throws(LoadError) {
         guard let handle = curl_url() else { throw .invalidURL(text, reason: "out of memory") }
@@ -37,6 +41,11 @@ public struct TargetURL: Equatable, Sendable, CustomStringConvertible {
         self.scheme = scheme
         self.host = host
         self.port = port
+        let path = Self.part(handle, CURLUPART_PATH) ?? "/"
+        let query = Self.part(handle, CURLUPART_QUERY).map { "?\($0)" } ?? ""
+        self.requestTarget = (path.isEmpty ? "/" : path) + query
+        let defaultPort = scheme == "https" ? 443 : 80
+        self.hostHeader = port == defaultPort ? host : "\(host):\(port)"
 
         curl_url_set(handle, CURLUPART_PATH, "/metrics", 0)
         curl_url_set(handle, CURLUPART_QUERY, nil, 0)
