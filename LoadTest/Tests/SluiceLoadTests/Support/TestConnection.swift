@@ -31,7 +31,8 @@ struct TestConnection {
                     }
                     body = plain
                 }
-                respond(status: "200 OK", body: server.acceptBatch(body), closing: isLast)
+                respond(status: "200 OK", body: server.acceptBatch(body), closing: isLast,
+                        chunked: server.behavior.chunkedReplies)
             case ("GET", "/metrics") where server.behavior.servesMetrics:
                 respond(status: "200 OK", body: server.metricsText(), contentType: "text/plain; version=0.0.4")
             default:
@@ -89,10 +90,19 @@ struct TestConnection {
         }
     }
 
-    private func respond(status: String, body: String, contentType: String = "application/json", closing: Bool = false) {
-        let bodyBytes = Array(body.utf8)
+    private func respond(status: String, body: String, contentType: String = "application/json", closing: Bool = false,
+                         chunked: Bool = false) {
+        var bodyBytes = Array(body.utf8)
         let connection = closing ? "Connection: close\r\n" : ""
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bodyBytes.count)\r\n\(connection)\r\n"
+        var framing = "Content-Length: \(bodyBytes.count)\r\n"
+        if chunked {
+            let half = bodyBytes.count / 2
+            let chunks = [Array(bodyBytes[..<half]), Array(bodyBytes[half...])].filter { !$0.isEmpty }
+            bodyBytes = chunks.flatMap { Array("\(String($0.count, radix: 16))\r\n".utf8) + $0 + Array("\r\n".utf8) }
+                + Array("0\r\n\r\n".utf8)
+            framing = "Transfer-Encoding: chunked\r\n"
+        }
+        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\n\(framing)\(connection)\r\n"
         var bytes = Array((Array(head.utf8) + bodyBytes))[...]
         while !bytes.isEmpty {
             let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -20,6 +20,8 @@ final class TestHTTPServer: Sendable {
         /// silently, as a server whose keep-alive timeout expired.
         var closeAfterRequests: Int?
         var announcesClose = true
+        /// Send batch replies with `Transfer-Encoding: chunked` (two chunks) instead of a length.
+        var chunkedReplies = false
     }
 
     let port: Int

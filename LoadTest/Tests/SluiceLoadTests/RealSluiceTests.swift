@@ -1,0 +1,148 @@
+import Foundation
+import SluiceLoad
+import Testing
+
+/// `sluice-load` (the built executable) against the real `sluice` server built by the main
+/// package: every item the tester saw acknowledged must be counted by the server's /metrics and,
+/// after SIGTERM, be a line in the file sink.
+///
+/// The server binary is `$SLUICE_BINARY`, else `../.build/debug/sluice` next to this package
+/// (the README's test command builds it first). Without it these tests are skipped, visibly.
+@Suite("Against the real sluice", .serialized, .enabled(if: RealSluice.binary != nil, "build the sluice server first (swift build in the repository root) or set SLUICE_BINARY"))
+struct RealSluiceTests {
+    @Test(arguments: LoadEngine.allCases)
+    func acknowledgedItems_AreCountedByTheServerAndWrittenToTheSink(engine: LoadEngine) throws {
+        let server = try RealSluice()
+        defer { server.stop() }
+        let outcome = try ExecutableRunner.run([
+            "--url", "http://127.0.0.1:\(server.port)/batch", "--engine", engine.rawValue,
+            "--connections", "8", "--threads", "2", "--requests", "400", "--items", "50", "--json",
+        ], timeoutSeconds: 120)
+        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        #expect(report["engine"] as? String == engine.rawValue)
+        #expect((report["status"] as? [String: Int]) == ["200": 400])
+        #expect(report["items_acknowledged"] as? Int == 20_000)
+        let counted = try #require(report["items_counted_from"] as? [String: Int])
+        #expect(counted["accepted_field"] == 400, "every count came from the server's own answer")
+        let serverSide = try #require(report["server"] as? [String: Any])
+        #expect(serverSide["available"] as? Bool == true)
+        #expect(serverSide["items_accepted"] as? Int == 20_000)
+        #expect(serverSide["items_agree"] as? Bool == true)
+        #expect(outcome.standardError.isEmpty, "no mismatch warning: \(outcome.standardError)")
+
+        #expect(server.terminate() == 0, "sluice exits 0 after draining; log:\n\(server.log)")
+        #expect(try server.sinkLineCount() == 20_000, "every acknowledged item is a line in the sink")
+    }
+
+    @Test func wrongRoute_IsCountedByStatusNotAsAcknowledged() throws {
+        let server = try RealSluice()
+        defer { server.stop() }
+        let outcome = try ExecutableRunner.run([
+            "--url", "http://127.0.0.1:\(server.port)/nowhere", "--connections", "2", "--requests", "20", "--json",
+        ], timeoutSeconds: 60)
+        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        #expect((report["status"] as? [String: Int]) == ["404": 20])
+        #expect(report["items_acknowledged"] as? Int == 0)
+        #expect(report["failed_requests"] as? Int == 0, "a 404 is an answer, not a transport error")
+        #expect(report["connections_opened"] as? Int == 2, "sluice keeps the connection after a 404 whose body it has read")
+    }
+}
+
+/// One `sluice --port 0 --sink file` process in a fresh data directory; the port is read from
+/// its own "listening" log line, so the tests talk to the server they started.
+final class RealSluice {
+    static var binary: String? {
+        if let path = ProcessInfo.processInfo.environment["SLUICE_BINARY"], !path.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = package.deletingLastPathComponent().appendingPathComponent(".build/debug/sluice").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    private let process = Process()
+    private let output = Pipe()
+    private let logText = LockedText()
+    let dataDirectory: URL
+    private(set) var port = 0
+
+    init() throws {
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-load-real-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--sink", "file", "--data-dir", dataDirectory.path,
+                             "--log-level", "info"]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLUICE_") }
+        process.standardOutput = output
+        process.standardError = output
+        let logText = self.logText
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if !chunk.isEmpty { logText.append(String(decoding: chunk, as: UTF8.self)) }
+        }
+        try process.run()
+        for _ in 0..<500 where port == 0 {
+            if let line = logText.value.split(separator: "\n").first(where: { $0.contains("listening") }),
+               let range = line.range(of: "port=") {
+                port = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            guard process.isRunning else { break }
+            if port == 0 { usleep(20_000) }
+        }
+        guard port > 0 else {
+            stop()
+            throw RealSluiceError.didNotStart(logText.value)
+        }
+    }
+
+    var log: String { logText.value }
+
+    /// SIGTERM, then waits (at most 30 s) for the exit status.
+    func terminate() -> Int32? {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Lines in every NDJSON segment the sink wrote.
+    func sinkLineCount() throws -> Int {
+        var lines = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: dataDirectory.path) where name.contains(".ndjson") {
+            let data = try Data(contentsOf: dataDirectory.appendingPathComponent(name))
+            lines += data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        }
+        return lines
+    }
+
+    /// Kills the process if it still runs and removes the data directory.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        output.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+}
+
+enum RealSluiceError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    var description: String {
+        switch self {
+        case .didNotStart(let log): "sluice did not report a listening port; log:\n\(log)"
+        }
+    }
+}
+
+/// Text appended from the pipe's reader thread and read by the test.
+private final class LockedText: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var text = ""
+
+    func append(_ chunk: String) { lock.withLock { text += chunk } }
+    var value: String { lock.withLock { text } }
+}
