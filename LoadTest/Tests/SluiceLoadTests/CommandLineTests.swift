@@ -14,6 +14,7 @@ struct CommandLineTests {
         ["--body-file", "/nonexistent/body.json"],
         ["--duration", "forever"],
         ["--no-such-flag"],
+        ["--engine", "nope"],
     ])
     func badInvocation_ExitsNonZeroWithOneLineOnStderr(arguments: [String]) throws {
         let outcome = try ExecutableRunner.run(arguments, timeoutSeconds: 30)

@@ -220,8 +220,7 @@ struct ResponseParser {
 
     /// `HTTP/1.x SSS[ reason]`.
     private mutating func readStatusLine(_ line: UnsafeRawBufferPointer) throws(Failure) {
-        let prefix: [UInt8] = Array("HTTP/1.".utf8)
-        guard line.count >= 12, line.starts(with: prefix) else { throw .badStatusLine }
+        guard line.count >= 12, Self.startsWith(line, "HTTP/1.") else { throw .badStatusLine }
         let minor = line[7]
         guard minor >= 0x30, minor <= 0x39, line[8] == 0x20 else { throw .badStatusLine }
         var code = 0
@@ -357,6 +356,12 @@ struct ResponseParser {
             true
         default: false
         }
+    }
+
+    /// Whether `bytes` begins with `prefix`, byte for byte.
+    private static func startsWith(_ bytes: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
+        guard bytes.count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
     }
 
     /// Compares with a lowercase ASCII literal.
