@@ -35,6 +35,27 @@ struct RealSluiceTests {
         #expect(try server.sinkLineCount() == 20_000, "every acknowledged item is a line in the sink")
     }
 
+    @Test(arguments: LoadEngine.allCases)
+    func sigtermUnderLoad_LosesNoAcknowledgedItem(engine: LoadEngine) throws {
+        let server = try RealSluice()
+        defer { server.stop() }
+        let load = try ExecutableRunner.start([
+            "--url", "http://127.0.0.1:\(server.port)/batch", "--engine", engine.rawValue,
+            "--connections", "16", "--duration", "3s", "--items", "20", "--timeout", "5s", "--json",
+            "--no-server-metrics",
+        ])
+        usleep(1_200_000) // the load is running
+        #expect(server.terminate() == 0, "sluice drains and exits 0 under load; log:\n\(server.log)")
+        let outcome = load.wait(timeoutSeconds: 60)
+        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let acknowledged = try #require(report["items_acknowledged"] as? Int)
+        #expect(acknowledged > 0, "the load ran before the signal")
+        let failed = try #require(report["failed_requests"] as? Int)
+        #expect(failed > 0, "after the exit, requests fail (connect errors): the run outlived the server")
+        #expect(try server.sinkLineCount() == acknowledged, "every item answered 200 is in the sink, and nothing else")
+    }
+
     @Test func wrongRoute_IsCountedByStatusNotAsAcknowledged() throws {
         let server = try RealSluice()
         defer { server.stop() }

@@ -20,7 +20,26 @@ enum ExecutableRunner {
         return folder.appendingPathComponent("sluice-load")
     }
 
-    static func run(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Outcome {
+    /// A run started in the background; `wait` collects it.
+    struct Running {
+        let process: Process
+        fileprivate let collected: ReadBack
+
+        /// Waits for the exit (at most `timeoutSeconds`, then terminates it) and returns the outcome.
+        func wait(timeoutSeconds: Double) -> Outcome {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            let (standardOutput, standardError) = collected.finish()
+            return Outcome(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+        }
+    }
+
+    /// Starts the executable and returns at once.
+    static func start(_ arguments: [String]) throws -> Running {
         let process = Process()
         process.executableURL = executableURL
         process.arguments = arguments
@@ -31,15 +50,11 @@ enum ExecutableRunner {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes concurrently so a full pipe cannot block the child.
-        let collected = ReadBack(output: output, error: error)
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        let (standardOutput, standardError) = collected.finish()
-        return Outcome(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+        return Running(process: process, collected: ReadBack(output: output, error: error))
+    }
+
+    static func run(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Outcome {
+        try start(arguments).wait(timeoutSeconds: timeoutSeconds)
     }
 }
 
