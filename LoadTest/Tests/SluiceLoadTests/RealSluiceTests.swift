@@ -10,16 +10,25 @@ import Testing
 /// (the README's test command builds it first). Without it these tests are skipped, visibly.
 @Suite("Against the real sluice", .serialized, .enabled(if: RealSluice.binary != nil, "build the sluice server first (swift build in the repository root) or set SLUICE_BINARY"))
 struct RealSluiceTests {
+    /// The `--json` report of a finished sluice-load run, after checking it exited 0.
+    private func report(of outcome: ExecutableRunner.Outcome) throws -> [String: Any] {
+        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+    }
+
+    /// sluice-load arguments aimed at `server`'s `path`.
+    private func target(_ server: RealSluice, _ path: String = "/batch", engine: LoadEngine = .wire) -> [String] {
+        ["--url", "http://127.0.0.1:\(server.port)\(path)", "--engine", engine.rawValue, "--json"]
+    }
+
     @Test(arguments: LoadEngine.allCases)
     func acknowledgedItems_AreCountedByTheServerAndWrittenToTheSink(engine: LoadEngine) throws {
         let server = try RealSluice()
         defer { server.stop() }
-        let outcome = try ExecutableRunner.run([
-            "--url", "http://127.0.0.1:\(server.port)/batch", "--engine", engine.rawValue,
-            "--connections", "8", "--threads", "2", "--requests", "400", "--items", "50", "--json",
-        ], timeoutSeconds: 120)
-        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let outcome = try ExecutableRunner.run(
+            target(server, engine: engine) + ["--connections", "8", "--threads", "2", "--requests", "400", "--items", "50"],
+            timeoutSeconds: 120)
+        let report = try report(of: outcome)
         #expect(report["engine"] as? String == engine.rawValue)
         #expect((report["status"] as? [String: Int]) == ["200": 400])
         #expect(report["items_acknowledged"] as? Int == 20_000)
@@ -39,16 +48,12 @@ struct RealSluiceTests {
     func sigtermUnderLoad_LosesNoAcknowledgedItem(engine: LoadEngine) throws {
         let server = try RealSluice()
         defer { server.stop() }
-        let load = try ExecutableRunner.start([
-            "--url", "http://127.0.0.1:\(server.port)/batch", "--engine", engine.rawValue,
-            "--connections", "16", "--duration", "3s", "--items", "20", "--timeout", "5s", "--json",
-            "--no-server-metrics",
-        ])
+        let load = try ExecutableRunner.start(
+            target(server, engine: engine)
+                + ["--connections", "16", "--duration", "3s", "--items", "20", "--timeout", "5s", "--no-server-metrics"])
         usleep(1_200_000) // the load is running
         #expect(server.terminate() == 0, "sluice drains and exits 0 under load; log:\n\(server.log)")
-        let outcome = load.wait(timeoutSeconds: 60)
-        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let report = try report(of: load.wait(timeoutSeconds: 60))
         let acknowledged = try #require(report["items_acknowledged"] as? Int)
         #expect(acknowledged > 0, "the load ran before the signal")
         let failed = try #require(report["failed_requests"] as? Int)
@@ -59,11 +64,8 @@ struct RealSluiceTests {
     @Test func wrongRoute_IsCountedByStatusNotAsAcknowledged() throws {
         let server = try RealSluice()
         defer { server.stop() }
-        let outcome = try ExecutableRunner.run([
-            "--url", "http://127.0.0.1:\(server.port)/nowhere", "--connections", "2", "--requests", "20", "--json",
-        ], timeoutSeconds: 60)
-        #expect(outcome.status == 0, "stderr: \(outcome.standardError)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let report = try report(of: ExecutableRunner.run(
+            target(server, "/nowhere") + ["--connections", "2", "--requests", "20"], timeoutSeconds: 60))
         #expect((report["status"] as? [String: Int]) == ["404": 20])
         #expect(report["items_acknowledged"] as? Int == 0)
         #expect(report["failed_requests"] as? Int == 0, "a 404 is an answer, not a transport error")
