@@ -29,13 +29,6 @@ trap cleanup EXIT
 item() { printf '{"id":"item-%d","data":{"value":42,"name":"test","active":true}}' "$1"; }
 { printf '['; for i in $(seq 1 100); do [ "$i" -gt 1 ] && printf ','; item "$i"; done; printf ']'; } > "$work/W1.json"
 { printf '['; item 1; printf ']'; } > "$work/W2.json"
-cat > "$work/post.lua" <<'LUA'
-local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-LUA
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/body"
@@ -48,7 +41,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $R
 for round in $(seq "$ROUNDS"); do
   for body in W1 W2; do
     echo "  round $round $body ..." >&2
-    BODY_FILE="$work/$body.json" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$work/post.lua" "$url" \
+    BODY_FILE="$work/$body.json" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$here/batch-e2e/post-batch.lua" "$url" \
       | awk '/Requests\/sec/ {print $2}' >> "$work/$body.wrk"
     for engine in wire curl; do
       "$load_bin" --url "$url" --engine "$engine" -c "$CONNECTIONS" -t 1 -d "$DURATION" --body-file "$work/$body.json" \

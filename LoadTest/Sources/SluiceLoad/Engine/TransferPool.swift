@@ -35,19 +35,14 @@ final class TransferPool {
         _ easy: UnsafeMutableRawPointer, index: Int, plan: LoadPlan, body: SharedBody,
         headers: UnsafeMutablePointer<curl_slist>?, sink: UnsafeMutablePointer<sluice_response_sink>
     ) {
-        sluice_easy_setopt_pointer(easy, CURLOPT_URL, plan.target.url)
+        plan.configureConnection(of: easy, slot: index)
         sluice_easy_setopt_long(easy, CURLOPT_POST, 1)
         sluice_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(plan.body.bytes.count))
         // Safe: `body` outlives every transfer; the pool holds a strong reference to it.
         sluice_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.bytes.baseAddress)
         sluice_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, headers)
         sluice_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
-        sluice_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
-        sluice_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         sluice_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(plan.requestTimeout.nanoseconds / 1_000_000))
-        // An explicit empty proxy: curl then skips its per-request proxy environment lookups.
-        sluice_easy_setopt_pointer(easy, CURLOPT_PROXY, "")
-        sluice_easy_set_private_index(easy, index)
         // Safe: the sink array lives until the pool is closed, after the handles are cleaned up.
         sluice_easy_capture_body(easy, sink)
     }

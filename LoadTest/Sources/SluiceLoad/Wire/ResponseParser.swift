@@ -156,13 +156,14 @@ struct ResponseParser {
     }
 
     private mutating func countHead(_ count: Int) throws(Failure) {
-        if case .head = phase {} else if case .trailers = phase {} else {
+        switch phase {
+        case .head, .trailers:
+            headByteCount += count
+            guard headByteCount <= Self.maxHeadBytes else { throw .headTooLarge }
+        default:
             // Chunk-size lines and the CRLF after chunk data: short by nature.
             guard carry.count + count <= 4_096 else { throw .badChunk }
-            return
         }
-        headByteCount += count
-        guard headByteCount <= Self.maxHeadBytes else { throw .headTooLarge }
     }
 
     /// Hands the line ending at `lineFeed` (joined with any carried part, CR stripped) to the phase.

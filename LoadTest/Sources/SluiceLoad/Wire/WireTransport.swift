@@ -98,14 +98,9 @@ final class WireTransport: RequestTransport {
     }
 
     private static func configure(_ easy: UnsafeMutableRawPointer, slot: Int, plan: LoadPlan) {
-        sluice_easy_setopt_pointer(easy, CURLOPT_URL, plan.target.url)
+        plan.configureConnection(of: easy, slot: slot)
         sluice_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)
-        sluice_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
-        sluice_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         sluice_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(plan.requestTimeout.nanoseconds / 1_000_000))
-        // An explicit empty proxy: the connection goes straight to the target.
-        sluice_easy_setopt_pointer(easy, CURLOPT_PROXY, "")
-        sluice_easy_set_private_index(easy, slot)
     }
 
     // MARK: RequestTransport
@@ -127,6 +122,8 @@ final class WireTransport: RequestTransport {
     }
 
     func poll(wakeNanoseconds: Int64, finished: inout [FinishedRequest]) {
+        // The helpers below report into `finishedSink`; lending it the caller's array for the
+        // call (two swaps, no copy) saves threading `inout finished` through every one of them.
         swap(&finished, &finishedSink)
         defer { swap(&finished, &finishedSink) }
         var wake = wakeNanoseconds
@@ -324,9 +321,9 @@ final class WireTransport: RequestTransport {
     /// goes once more on a new connection. Anything else is a reset.
     private func connectionBroke(_ slot: Int) {
         disconnect(slot)
-        let connection = connections[slot]
-        guard connection.isBusy else { return }
-        if connection.responsesOnConnection > 0, !connection.parser.hasStarted, !connection.hasRetried {
+        guard connections[slot].isBusy else { return }
+        let isReused = connections[slot].responsesOnConnection > 0
+        if isReused, !connections[slot].parser.hasStarted, !connections[slot].hasRetried {
             connections[slot].hasRetried = true
             connections[slot].sent = 0
             connect(slot)
@@ -336,10 +333,10 @@ final class WireTransport: RequestTransport {
     }
 
     private func complete(_ slot: Int) {
-        let parser = connections[slot].parser
-        let accepted = parser.status == 200 ? AcceptedCount.parse(parser.keptBody) : nil
+        let status = connections[slot].parser.status
+        let accepted = status == 200 ? AcceptedCount.parse(connections[slot].parser.keptBody) : nil
         connections[slot].responsesOnConnection += 1
-        finishRequest(slot, .response(status: parser.status, accepted: accepted))
+        finishRequest(slot, .response(status: status, accepted: accepted))
     }
 
     private func fail(_ slot: Int, _ kind: TransferErrorKind) {
