@@ -10,6 +10,8 @@
 // Workloads: W1 = 100 items of {"value":42,"name":"test","active":true}; W1s = the same with
 // data as a JSON string; W3 = 10,000 items. Each round runs each workload for `seconds` per
 // processor after a warm-up, draining the buffer back into the pool as the flusher would.
+// Then the contended case: 64 threads post W1 into one shared pool and buffer while a real
+// Flusher drains it into a DiscardSink (`--threads N` changes the count).
 import CAllocCounter
 import Glibc
 import SluiceCore
@@ -21,6 +23,8 @@ struct Options {
     var requests: Int?
     /// Run only this workload (W1, W1s or W3) and only the pooled processor.
     var only: String?
+    /// Threads of the contended case.
+    var threads = 64
     init(_ arguments: [String]) {
         var index = 1
         while index + 1 < arguments.count {
@@ -29,6 +33,7 @@ struct Options {
             case "--rounds": rounds = Int(arguments[index + 1]) ?? rounds
             case "--requests": requests = Int(arguments[index + 1])
             case "--only": only = arguments[index + 1]
+            case "--threads": threads = Int(arguments[index + 1]) ?? threads
             default: break
             }
             index += 2
@@ -55,10 +60,10 @@ struct Measurement {
 }
 
 /// Runs `processor` on `body` for `seconds`, draining the buffer every request like a flusher.
-func measure(_ processor: any BatchProcessor, pool: ObjectPool<ProcessResult>, buffer: BatchBuffer,
+func measure(_ processor: any BatchProcessor, pool: ObjectPool<ResultSlab>, buffer: BatchBuffer,
              body: [UInt8], items: Int, seconds: Double, requestLimit: Int?) -> Measurement {
     let scratch = BatchScratch()
-    var drained: [ProcessResult] = []
+    var drained: [ResultSlab] = []
     drained.reserveCapacity(buffer.initialSwapCapacity)
     func once() {
         let outcome = body.withUnsafeBytes { processor.process($0, format: .json, receivedAtNanoseconds: 1, scratch: scratch) }
@@ -121,7 +126,7 @@ for workload in workloads {
     var results: [String: [Measurement]] = ["pooled": [], "naive": []]
     for _ in 0..<options.rounds {
         for kind in kinds {
-            let pool = ObjectPool(capacity: 32_768) { ProcessResult() }
+            let pool = ObjectPool(capacity: 1024) { ResultSlab() }
             let buffer = BatchBuffer(configuration: .init(maxItems: 100_000, maxBytes: 64 << 20, flushThresholdItems: 1 << 30))
             let parser = BatchParser(maxItems: 100_000)
             let processor: any BatchProcessor = kind == "pooled"
@@ -144,6 +149,98 @@ for workload in workloads {
 }
 
 if options.only != nil { exit(0) }
+
+// The contended case: `threads` threads share one pool and one buffer, drained by a real
+// Flusher into a DiscardSink, as the server's connections are.
+final class ContendedRun: @unchecked Sendable {
+    // Written before the threads start and read-only afterwards, except the tallies, where
+    // each thread writes only its own slot (read after every thread is joined).
+    let processor: any BatchProcessor
+    let body: [UInt8]
+    let items: Int
+    let deadline: Double
+    let accepted: UnsafeMutableBufferPointer<Int>
+    let refused: UnsafeMutableBufferPointer<Int>
+
+    init(processor: any BatchProcessor, body: [UInt8], items: Int, deadline: Double, threads: Int) {
+        self.processor = processor
+        self.body = body
+        self.items = items
+        self.deadline = deadline
+        accepted = .allocate(capacity: threads)
+        accepted.initialize(repeating: 0)
+        refused = .allocate(capacity: threads)
+        refused.initialize(repeating: 0)
+    }
+
+    deinit {
+        accepted.deallocate()
+        refused.deallocate()
+    }
+
+    func work(slot: Int) {
+        let scratch = BatchScratch()
+        var accepted = 0
+        var refused = 0
+        while now() < deadline {
+            for _ in 0..<10 {
+                switch body.withUnsafeBytes({ processor.process($0, format: .json, receivedAtNanoseconds: 1, scratch: scratch) }) {
+                case .processed(let count, _): accepted += count
+                case .bufferFull: refused += 1
+                default: preconditionFailure("benchmark batch was refused")
+                }
+            }
+        }
+        self.accepted[slot] = accepted
+        self.refused[slot] = refused
+    }
+}
+
+final class ThreadArgument {
+    let run: ContendedRun
+    let slot: Int
+    init(run: ContendedRun, slot: Int) { self.run = run; self.slot = slot }
+}
+
+let w1Body = body(items: 100, dataAsString: false)
+var contended: [(itemsPerSecond: Double, allocationsPerItem: Double, hitRate: Double, refused: Int)] = []
+for _ in 0..<options.rounds {
+    let pool = ObjectPool(capacity: 1024, maxIdleBytes: 64 << 20) { ResultSlab() }
+    let buffer = BatchBuffer(configuration: .init(maxItems: 50_000, maxBytes: 64 << 20, flushThresholdItems: 10_000))
+    let flusher = Flusher(buffer: buffer, sink: DiscardSink(), pool: pool)
+    let processor = PooledBatchProcessor(parser: BatchParser(maxItems: 100_000), pool: pool, buffer: buffer) { flusher.nudge() }
+    flusher.start()
+    let start = now()
+    let run = ContendedRun(processor: processor, body: w1Body, items: 100, deadline: start + options.seconds, threads: options.threads)
+    let before = sluice_alloc_read()
+    let poolBefore = pool.statistics
+    var threads: [pthread_t] = []
+    for slot in 0..<options.threads {
+        var thread = pthread_t()
+        let argument = Unmanaged.passRetained(ThreadArgument(run: run, slot: slot)).toOpaque()
+        let created = pthread_create(&thread, nil, { raw in
+            let argument = Unmanaged<ThreadArgument>.fromOpaque(raw!).takeRetainedValue()
+            argument.run.work(slot: argument.slot)
+            return nil
+        }, argument)
+        precondition(created == 0, "pthread_create failed")
+        threads.append(thread)
+    }
+    for thread in threads { pthread_join(thread, nil) }
+    let elapsed = now() - start
+    let after = sluice_alloc_read()
+    let poolAfter = pool.statistics
+    _ = flusher.drain(deadline: .now + .seconds(10))
+    flusher.stop()
+    let accepted = run.accepted.reduce(0, +)
+    let gets = poolAfter.gets - poolBefore.gets
+    contended.append((Double(accepted) / elapsed, Double(after.allocations - before.allocations) / Double(max(accepted, 1)),
+                      gets == 0 ? 1 : Double(poolAfter.hits - poolBefore.hits) / Double(gets), run.refused.reduce(0, +)))
+}
+print("contended: \(options.threads) threads, W1, shared pool and buffer, Flusher into DiscardSink; medians of \(options.rounds)")
+print(pad("items/s", 12), pad("allocs/item", 12), pad("slab hits", 10), pad("refused", 8))
+print(pad(format(median(contended.map(\.itemsPerSecond)), 0), 12), pad(format(median(contended.map(\.allocationsPerItem)), 4), 12),
+      pad(format(median(contended.map(\.hitRate)) * 100, 2) + "%", 10), pad(String(contended.map(\.refused).sorted()[contended.count / 2]), 8))
 
 // Scanner throughput: validate the W1 body on one core.
 let w1 = body(items: 100, dataAsString: false)

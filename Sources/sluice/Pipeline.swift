@@ -18,11 +18,12 @@ final class Pipeline: Sendable {
         var flushInterval: Duration
         var flushMaxItems: Int
         var poolCapacity: Int
+        var poolBytes: Int
         var maxItemsPerBatch: Int
         var maxBodyBytes: Int
     }
 
-    let pool: ObjectPool<ProcessResult>
+    let pool: ObjectPool<ResultSlab>
     let buffer: BatchBuffer
     let sink: any Sink
     let flusher: Flusher
@@ -32,7 +33,9 @@ final class Pipeline: Sendable {
 
     init(settings: Settings, logger: Logger) throws {
         self.logger = logger
-        pool = ObjectPool(capacity: settings.poolCapacity, prewarm: min(settings.poolCapacity, 1024)) { ProcessResult() }
+        let slabLimits = ResultSlab.Limits(maxRetainedBytes: min(2 << 20, settings.poolBytes))
+        pool = ObjectPool(capacity: settings.poolCapacity, maxIdleBytes: settings.poolBytes,
+                          prewarm: min(settings.poolCapacity, 64)) { ResultSlab(limits: slabLimits) }
         buffer = BatchBuffer(configuration: .init(
             maxItems: settings.bufferItems, maxBytes: settings.bufferBytes,
             flushThresholdItems: min(settings.flushMaxItems, settings.bufferItems)))
@@ -100,7 +103,7 @@ final class Pipeline: Sendable {
             connectionsOpen: connections.open, connectionsTotal: UInt64(connections.accepted),
             bufferItems: buffer.itemCount, bufferCapacityItems: buffer.configuration.maxItems,
             pools: [
-                PoolStats(name: "process_result", gets: UInt64(results.gets), misses: UInt64(results.misses), idleObjects: results.idle),
+                PoolStats(name: "result_slab", gets: UInt64(results.gets), misses: UInt64(results.misses), idleObjects: results.idle),
                 PoolStats(name: "io_buffer", gets: UInt64(buffers.takes), misses: UInt64(buffers.misses), idleObjects: buffers.idle),
             ],
             sink: SinkStats(

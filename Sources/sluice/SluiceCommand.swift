@@ -14,7 +14,7 @@ struct SluiceCommand: ParsableCommand {
     /// Long names of every option, for the environment mapping (checked against --help by a test).
     static let optionNames = [
         "host", "port", "sink", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
-        "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "max-batch-items",
+        "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
     ]
@@ -43,7 +43,7 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Most items the batch buffer holds; a batch that does not fit gets 503 + Retry-After.")
     var bufferCapacity = 50_000
 
-    @Option(help: "Most item bytes the batch buffer holds.")
+    @Option(help: "Most bytes the batch buffer holds (the items' rendered sink records).")
     var bufferBytes = ByteSizeOption(bytes: 64 << 20)
 
     @Option(help: "Flush the buffer at least this often.")
@@ -52,8 +52,11 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Flush as soon as the buffer holds this many items.")
     var flushMaxItems = 10_000
 
-    @Option(help: "Most idle ProcessResults kept for reuse.")
-    var poolCapacity = 16_384
+    @Option(help: "Most idle result slabs (one per request batch) kept for reuse.")
+    var poolCapacity = 1024
+
+    @Option(help: "Most bytes the idle result slabs keep reserved in all; a slab keeps at most min(2 MiB, this) itself.")
+    var poolBytes = ByteSizeOption(bytes: 64 << 20)
 
     @Option(help: "Most items in one request (400 beyond).")
     var maxBatchItems = 100_000
@@ -95,7 +98,9 @@ struct SluiceCommand: ParsableCommand {
         guard bufferCapacity > 0, bufferBytes.bytes > 0 else { throw ValidationError("--buffer-capacity and --buffer-bytes must be positive") }
         guard flushMaxItems > 0 else { throw ValidationError("--flush-max-items must be positive") }
         guard flushInterval.duration > .zero else { throw ValidationError("--flush-interval must be positive") }
-        guard poolCapacity >= 0, maxBatchItems > 0 else { throw ValidationError("--pool-capacity must be >= 0 and --max-batch-items positive") }
+        guard poolCapacity >= 0, poolBytes.bytes >= 0, maxBatchItems > 0 else {
+            throw ValidationError("--pool-capacity and --pool-bytes must be >= 0 and --max-batch-items positive")
+        }
         guard segmentBytes.bytes > 0 else { throw ValidationError("--segment-bytes must be positive") }
         guard monitorInterval.duration > .zero else { throw ValidationError("--monitor-interval must be positive") }
     }
@@ -114,7 +119,7 @@ struct SluiceCommand: ParsableCommand {
         let pipeline = Pipeline.Settings(
             processor: processor, sink: sink, dataDirectory: dataDir, fsync: fsync.policy,
             segmentBytes: segmentBytes.bytes, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
-            flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity,
+            flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity, poolBytes: poolBytes.bytes,
             maxItemsPerBatch: maxBatchItems, maxBodyBytes: maxBody.bytes)
         let observability = Observability.Settings(
             memoryLimitBytes: memoryLimit.map { UInt64($0.bytes) }, monitorInterval: monitorInterval.duration,

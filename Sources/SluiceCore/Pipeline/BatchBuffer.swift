@@ -3,23 +3,24 @@ import Synchronization
 /// The bounded in-memory queue between request handlers and the flusher, bounded by item
 /// count and by bytes.
 ///
-/// A request hands over its whole batch with one lock acquisition, all or nothing:
+/// A request hands over its whole batch, one `ResultSlab`, with one lock acquisition, all or
+/// nothing:
 /// ```
-/// switch buffer.admit(&results) {
+/// switch buffer.admit(slab) {
 /// case .admitted(let isFlushDue): if isFlushDue { flusher.nudge() }   // answer 200
-/// case .full(let seconds): pool.give(&results)    // answer 503, Retry-After: seconds
-/// case .tooLarge: pool.give(&results)             // can never fit: answer 413
+/// case .full(let seconds): pool.give(slab)    // answer 503, Retry-After: seconds
+/// case .tooLarge: pool.give(slab)             // can never fit: answer 413
 /// }
 /// ```
-/// The flusher takes everything at once with `swapOut(into:)`, trading its empty array for
-/// the full one, so neither side allocates in steady state. When the buffer is full nothing
-/// of the batch is kept and the caller still owns every result.
+/// The flusher takes everything at once with `swapOut(into:)`, trading its empty array of
+/// slabs for the full one, so neither side allocates in steady state. When the buffer is full
+/// nothing of the batch is kept and the caller still owns the slab.
 public final class BatchBuffer: Sendable {
     /// Bounds and thresholds.
     public struct Configuration: Sendable {
         /// Most items held; `admit` answers `.full` beyond it.
         public var maxItems: Int
-        /// Most item bytes held (`ProcessResult.byteCount` summed).
+        /// Most bytes held: the slabs' rendered sink records (`ResultSlab.byteCount`) summed.
         public var maxBytes: Int
         /// Occupancy at which `admit` reports `isFlushDue`, so the flusher is nudged.
         public var flushThresholdItems: Int
@@ -63,7 +64,8 @@ public final class BatchBuffer: Sendable {
     public static let retryAfterRange = 1...60
 
     private struct State {
-        var results: [ProcessResult]
+        var slabs: [ResultSlab]
+        var items = 0
         var bytes = 0
         var drainRate = DrainRate()
     }
@@ -82,17 +84,17 @@ public final class BatchBuffer: Sendable {
     private let bytes = Atomic<Int>(0)
 
     /// The array capacity both sides of the double buffer start with; they grow to the peak
-    /// flush size and stay there.
-    public var initialSwapCapacity: Int { min(configuration.maxItems, 65_536) }
+    /// number of slabs per flush and stay there.
+    public var initialSwapCapacity: Int { min(configuration.maxItems, 4096) }
 
     public init(configuration: Configuration = Configuration()) {
         precondition(configuration.maxItems > 0, "BatchBuffer maxItems must be positive")
         precondition(configuration.maxBytes > 0, "BatchBuffer maxBytes must be positive")
         precondition(configuration.flushThresholdItems > 0, "BatchBuffer flushThresholdItems must be positive")
         self.configuration = configuration
-        var results: [ProcessResult] = []
-        results.reserveCapacity(min(configuration.maxItems, 65_536))
-        state = Mutex(State(results: results))
+        var slabs: [ResultSlab] = []
+        slabs.reserveCapacity(min(configuration.maxItems, 4096))
+        state = Mutex(State(slabs: slabs))
     }
 
     /// The Retry-After a refused batch would get now: the time to drain the current backlog at
@@ -100,58 +102,60 @@ public final class BatchBuffer: Sendable {
     public var retryAfterSeconds: Int {
         let limits = configuration
         return state.withLock { state in
-            state.drainRate.secondsToDrain(state.results.count, defaultSeconds: limits.defaultRetryAfterSeconds,
+            state.drainRate.secondsToDrain(state.items, defaultSeconds: limits.defaultRetryAfterSeconds,
                                            range: Self.retryAfterRange)
         }
     }
 
-    /// Moves every result of `batch` into the buffer, or none. On `.admitted` the caller's
-    /// array is emptied (capacity kept) and the buffer owns the results; otherwise the caller
-    /// keeps them all. One lock acquisition per call.
-    public func admit(_ batch: inout [ProcessResult]) -> Admission {
-        guard !batch.isEmpty else { return .admitted(isFlushDue: false) }
-        let count = batch.count
-        var batchBytes = 0
-        for result in batch { batchBytes += result.byteCount }
+    /// Moves `slab` into the buffer, or not. On `.admitted` the buffer owns the slab;
+    /// otherwise the caller keeps it. One lock acquisition per call; an empty slab is not
+    /// kept (nothing to write) and counts as admitted.
+    public func admit(_ slab: ResultSlab) -> Admission {
+        let count = slab.count
+        guard count > 0 else { return .admitted(isFlushDue: false) }
+        let slabBytes = slab.byteCount
         let limits = configuration
-        guard count <= limits.maxItems, batchBytes <= limits.maxBytes else {
+        guard count <= limits.maxItems, slabBytes <= limits.maxBytes else {
             countRejection(items: count)
-            return .tooLarge(items: count, bytes: batchBytes)
+            return .tooLarge(items: count, bytes: slabBytes)
         }
         let admission = state.withLock { state -> Admission in
-            guard state.results.count + count <= limits.maxItems, state.bytes + batchBytes <= limits.maxBytes else {
+            guard state.items + count <= limits.maxItems, state.bytes + slabBytes <= limits.maxBytes else {
                 let seconds = state.drainRate.secondsToDrain(
-                    state.results.count, defaultSeconds: limits.defaultRetryAfterSeconds, range: Self.retryAfterRange)
+                    state.items, defaultSeconds: limits.defaultRetryAfterSeconds, range: Self.retryAfterRange)
                 return .full(retryAfterSeconds: seconds)
             }
-            state.results.append(contentsOf: batch)
-            state.bytes += batchBytes
-            items.store(state.results.count, ordering: .relaxed)
+            state.slabs.append(slab)
+            state.items += count
+            state.bytes += slabBytes
+            items.store(state.items, ordering: .relaxed)
             bytes.store(state.bytes, ordering: .relaxed)
-            return .admitted(isFlushDue: state.results.count >= limits.flushThresholdItems)
+            return .admitted(isFlushDue: state.items >= limits.flushThresholdItems)
         }
         if case .admitted = admission {
             admittedBatches.add(1, ordering: .relaxed)
             admittedItems.add(count, ordering: .relaxed)
-            batch.removeAll(keepingCapacity: true)
         } else {
             countRejection(items: count)
         }
         return admission
     }
 
-    /// Trades `spare` (empty, ideally with capacity) for everything the buffer holds; returns
-    /// the number of results now in `spare`. Used by the flusher.
+    /// Trades `spare` (empty, ideally with capacity) for every slab the buffer holds; returns
+    /// the number of items now in `spare`. Used by the flusher.
     @discardableResult
-    public func swapOut(into spare: inout [ProcessResult]) -> Int {
+    public func swapOut(into spare: inout [ResultSlab]) -> Int {
         precondition(spare.isEmpty, "BatchBuffer.swapOut needs an empty array: the previous batch was not given back")
-        state.withLock { state in
-            swap(&state.results, &spare)
-            state.bytes = 0
-            items.store(0, ordering: .relaxed)
-            bytes.store(0, ordering: .relaxed)
+        return state.withLock { state in
+            swap(&state.slabs, &spare)
+            defer {
+                state.items = 0
+                state.bytes = 0
+                items.store(0, ordering: .relaxed)
+                bytes.store(0, ordering: .relaxed)
+            }
+            return state.items
         }
-        return spare.count
     }
 
     /// Records one flush attempt for the `Retry-After` estimate: items written (0 for a

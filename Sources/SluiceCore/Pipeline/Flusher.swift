@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 
 /// The background flusher: moves what the `BatchBuffer` holds into the `Sink`, on its own
-/// serial queue, and gives the written results back to the pool.
+/// serial queue, and gives the written slabs back to the pool.
 ///
 /// ```
 /// let flusher = Flusher(buffer: buffer, sink: sink, pool: pool)
@@ -67,7 +67,7 @@ public final class Flusher: Sendable {
         var lifecycle = Lifecycle.idle
         /// The flusher's side of the double buffer: empty with capacity between flushes,
         /// the failed batch while the sink fails.
-        var batch: [ProcessResult]
+        var batch: [ResultSlab]
         /// 0 while healthy; the delay before the next retry while failing.
         var backoffNanoseconds: Int64 = 0
         var consecutiveFailures = 0
@@ -84,7 +84,7 @@ public final class Flusher: Sendable {
     public let configuration: Configuration
     private let buffer: BatchBuffer
     private let sink: any Sink
-    private let pool: ObjectPool<ProcessResult>
+    private let pool: ObjectPool<ResultSlab>
     private let onEvent: @Sendable (Event) -> Void
     private let queue: DispatchQueue
     private let state: Mutex<State>
@@ -97,7 +97,7 @@ public final class Flusher: Sendable {
     private let heldItems = Atomic<Int>(0)
 
     public init(
-        buffer: BatchBuffer, sink: any Sink, pool: ObjectPool<ProcessResult>,
+        buffer: BatchBuffer, sink: any Sink, pool: ObjectPool<ResultSlab>,
         configuration: Configuration = Configuration(), label: String = "sluice.flusher",
         onEvent: @escaping @Sendable (Event) -> Void = { _ in }
     ) {
@@ -112,7 +112,7 @@ public final class Flusher: Sendable {
         // Above the request queues: under saturation a default-QoS flusher waits behind every
         // connection, the buffer fills and requests get 503 although the sink is idle.
         queue = DispatchQueue(label: label, qos: .userInitiated)
-        var spare: [ProcessResult] = []
+        var spare: [ResultSlab] = []
         spare.reserveCapacity(buffer.initialSwapCapacity)
         state = Mutex(State(batch: spare))
     }
@@ -216,12 +216,12 @@ public final class Flusher: Sendable {
     /// One write attempt: the held failed batch if any, else whatever the buffer holds.
     private func flushOnce() -> Outcome {
         dispatchPrecondition(condition: .onQueue(queue))
-        var batch: [ProcessResult] = []
+        var batch: [ResultSlab] = []
         let wasRetry = state.withLock { state -> Bool in
             swap(&batch, &state.batch)
             return !batch.isEmpty
         }
-        if !wasRetry { buffer.swapOut(into: &batch) }
+        let count = wasRetry ? heldItems.load(ordering: .relaxed) : buffer.swapOut(into: &batch)
         guard !batch.isEmpty else {
             state.withLock { swap(&batch, &$0.batch) }
             return .empty
@@ -229,7 +229,6 @@ public final class Flusher: Sendable {
         let start = SystemClock.monotonicNanoseconds()
         do {
             try sink.write(batch)
-            let count = batch.count
             buffer.recordDrain(items: count, nanoseconds: SystemClock.monotonicNanoseconds() &- start)
             pool.give(&batch)
             let failures = state.withLock { state -> Int in
@@ -245,7 +244,6 @@ public final class Flusher: Sendable {
             return .written(wasRetry: wasRetry)
         } catch {
             let now = SystemClock.monotonicNanoseconds()
-            let count = batch.count
             let initial = configuration.initialBackoff.wholeNanoseconds
             let maximum = configuration.maxBackoff.wholeNanoseconds
             let (backoff, failures) = state.withLock { state -> (Int64, Int) in

@@ -22,39 +22,21 @@ public struct RejectedItem: Sendable, Equatable {
 /// server parses and fills batches without allocating.
 public final class BatchScratch: @unchecked Sendable {
     // Ownership: one request at a time holds it (taken from and given back to ScratchPool).
-    /// Valid items found by the parser, as ranges into the body or into `decodedData`.
-    var pending: [PendingItem] = []
-    /// Data objects that arrived as JSON strings, decoded (one copy per such item).
-    var decodedData: [UInt8] = []
-    /// The parser's unescape scratch.
+    /// The parser's unescape scratch (decoded `data` strings).
     var unescape: [UInt8] = []
-    /// Results taken from the pool for this request.
-    var results: [ProcessResult] = []
     /// Rejected items of the current request, for the response.
     public internal(set) var rejected: [RejectedItem] = []
     /// Decoder for gzip bodies; its output buffer is reused too.
     public let inflater = GzipInflater()
 
-    /// Largest array capacities kept between requests; bigger ones are released.
+    /// Largest capacities kept between requests; bigger ones are released.
     static let maxRetainedItems = 16_384
     static let maxRetainedBytes = 1 << 20
 
     public init() {}
 
     func reset() {
-        pending.removeAll(keepingCapacity: pending.capacity <= Self.maxRetainedItems)
-        decodedData.removeAll(keepingCapacity: decodedData.capacity <= Self.maxRetainedBytes)
         unescape.removeAll(keepingCapacity: unescape.capacity <= Self.maxRetainedBytes)
-        results.removeAll(keepingCapacity: results.capacity <= Self.maxRetainedItems)
         rejected.removeAll(keepingCapacity: rejected.capacity <= Self.maxRetainedItems)
     }
-}
-
-/// A valid item waiting for its pooled result: where its bytes are.
-struct PendingItem {
-    var id: Range<Int>
-    var data: Range<Int>
-    /// True when `data` indexes `BatchScratch.decodedData` rather than the body.
-    var dataIsDecoded: Bool
-    var metadata: Range<Int>?
 }

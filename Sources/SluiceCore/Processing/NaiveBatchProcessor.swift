@@ -2,8 +2,8 @@ import FoundationEssentials
 
 /// The idiomatic first version, kept for A/B comparison (`--processor naive`): every item's
 /// data is decoded with `JSONDecoder` into a tree of `JSONValue`s, re-encoded with
-/// `JSONEncoder`, and stored in a fresh `ProcessResult` held in a fresh array; ids become
-/// `String`s. Nothing is pooled or reused.
+/// `JSONEncoder` into a fresh array, ids become `String`s, and the batch goes into a fresh
+/// `ResultSlab` (never one from the pool). Nothing is pooled or reused.
 ///
 /// It answers the same contract as `PooledBatchProcessor`: the strict scanner validates and
 /// judges items first (Foundation's parsers accept trailing commas and give no positions), and
@@ -23,7 +23,8 @@ public struct NaiveBatchProcessor: BatchProcessor {
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
                         scratch: BatchScratch) -> BatchOutcome {
         scratch.reset()
-        var results: [ProcessResult] = []
+        let slab = ResultSlab()
+        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
         var rejected: [RejectedItem] = []
         var unescape: [UInt8] = []
         let decoder = JSONDecoder()
@@ -36,13 +37,7 @@ public struct NaiveBatchProcessor: BatchProcessor {
                 do {
                     let tree = try decoder.decode([String: JSONValue].self, from: Data(dataObject))
                     let data = Array(try encoder.encode(tree))
-                    let result = ProcessResult()
-                    if let metadata {
-                        result.fill(id: Array(id.utf8), data: data, metadata: metadata, receivedAtNanoseconds: receivedAtNanoseconds)
-                    } else {
-                        result.fill(id: Array(id.utf8), data: data, receivedAtNanoseconds: receivedAtNanoseconds)
-                    }
-                    results.append(result)
+                    slab.append(id: Array(id.utf8), data: data, metadata: metadata)
                 } catch {
                     // Foundation can refuse what the strict scanner accepted (e.g. numbers too
                     // large for Double); such an item is reported like any other bad item.
@@ -55,9 +50,9 @@ public struct NaiveBatchProcessor: BatchProcessor {
         }
         if case .failure(let error) = parsed { return .invalidBody(error) }
         scratch.rejected = rejected
-        guard !results.isEmpty else { return .processed(accepted: 0, rejected: rejected.count) }
-        let accepted = results.count
-        switch buffer.admit(&results) {
+        guard !slab.isEmpty else { return .processed(accepted: 0, rejected: rejected.count) }
+        let accepted = slab.count
+        switch buffer.admit(slab) {
         case .admitted(let isFlushDue):
             if isFlushDue { flushDue() }
             return .processed(accepted: accepted, rejected: rejected.count)

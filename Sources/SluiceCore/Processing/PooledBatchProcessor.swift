@@ -1,17 +1,19 @@
-/// The allocation-free batch path: the strict scanner finds items in place, valid items get
-/// `ProcessResult`s from the pool (one lock for the whole batch), their bytes are copied once
-/// into the results' retained storage, and the batch enters the buffer with one more lock.
+/// The allocation-free batch path: the strict scanner finds items in place, each valid item's
+/// sink record is rendered straight into one `ResultSlab` taken from the pool (one lock for
+/// the whole batch), and the slab enters the buffer with one more lock.
 ///
-/// On a full buffer nothing is kept: the results go straight back to the pool and the caller
-/// answers 503 with the buffer's Retry-After.
+/// The item's bytes are copied once, from the request body into the slab's arena, already in
+/// the form the sink writes; the flusher then only moves bytes. On a full buffer nothing is
+/// kept: the slab goes straight back to the pool and the caller answers 503 with the buffer's
+/// Retry-After.
 public struct PooledBatchProcessor: BatchProcessor {
     private let parser: BatchParser
-    private let pool: ObjectPool<ProcessResult>
+    private let pool: ObjectPool<ResultSlab>
     private let buffer: BatchBuffer
     private let flushDue: @Sendable () -> Void
 
     /// `flushDue` is called when the buffer reached its flush threshold (nudge the flusher).
-    public init(parser: BatchParser, pool: ObjectPool<ProcessResult>, buffer: BatchBuffer,
+    public init(parser: BatchParser, pool: ObjectPool<ResultSlab>, buffer: BatchBuffer,
                 flushDue: @escaping @Sendable () -> Void) {
         self.parser = parser
         self.pool = pool
@@ -22,67 +24,50 @@ public struct PooledBatchProcessor: BatchProcessor {
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
                         scratch: BatchScratch) -> BatchOutcome {
         scratch.reset()
-        var collector = PendingCollector(scratch: scratch, body: body)
-        let parsed = parser.parse(body, format: format, scratch: &scratch.unescape, visitor: &collector)
+        let slab = pool.take()
+        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
+        var filler = SlabFiller(slab: slab, scratch: scratch, body: body)
         let summary: BatchSummary
-        switch parsed {
+        switch parser.parse(body, format: format, scratch: &scratch.unescape, visitor: &filler) {
         case .failure(let error):
+            pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)
             return .invalidBody(error)
         case .success(let value):
             summary = value
         }
-        let count = scratch.pending.count
-        guard count > 0 else { return .processed(accepted: 0, rejected: summary.rejectedCount) }
-
-        pool.take(count, into: &scratch.results)
-        scratch.decodedData.withUnsafeBytes { decoded in
-            for index in 0..<count {
-                let item = scratch.pending[index]
-                let data = item.dataIsDecoded ? decoded : body
-                // Safe: ranges were produced by the parser inside `body` or `decoded`.
-                let id = UnsafeRawBufferPointer(rebasing: body[item.id])
-                let object = UnsafeRawBufferPointer(rebasing: data[item.data])
-                if let metadata = item.metadata {
-                    scratch.results[index].fill(id: id, data: object, metadata: UnsafeRawBufferPointer(rebasing: body[metadata]),
-                                                receivedAtNanoseconds: receivedAtNanoseconds)
-                } else {
-                    scratch.results[index].fill(id: id, data: object, receivedAtNanoseconds: receivedAtNanoseconds)
-                }
-            }
+        guard !slab.isEmpty else {
+            pool.give(slab)
+            return .processed(accepted: 0, rejected: summary.rejectedCount)
         }
-        switch buffer.admit(&scratch.results) {
+        switch buffer.admit(slab) {
         case .admitted(let isFlushDue):
             if isFlushDue { flushDue() }
-            return .processed(accepted: count, rejected: summary.rejectedCount)
+            return .processed(accepted: summary.acceptedCount, rejected: summary.rejectedCount)
         case .full(let retryAfterSeconds):
-            pool.give(&scratch.results)
+            pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)
             return .bufferFull(retryAfterSeconds: retryAfterSeconds)
         case .tooLarge(let items, let bytes):
-            pool.give(&scratch.results)
+            pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)
             return .batchTooLarge(items: items, bytes: bytes)
         }
     }
 }
 
-/// Records where each valid item's bytes are; copies only data that arrived as a string
-/// (its decoded object exists only in the parser's scratch).
-private struct PendingCollector: BatchVisitor {
+/// Renders each valid item into the slab as the parser finds it (a data string's decoded
+/// object is rendered from the parser's scratch, so it is copied only once too) and records
+/// the rejected ones for the response.
+private struct SlabFiller: BatchVisitor {
+    let slab: ResultSlab
     let scratch: BatchScratch
     let body: UnsafeRawBufferPointer
 
     mutating func accept(_ item: BatchItem, dataObject: UnsafeRawBufferPointer) {
-        let data: Range<Int>
-        if item.isDataString {
-            let start = scratch.decodedData.count
-            scratch.decodedData.append(contentsOf: dataObject)
-            data = start..<scratch.decodedData.count
-        } else {
-            data = item.data
-        }
-        scratch.pending.append(PendingItem(id: item.id, data: data, dataIsDecoded: item.isDataString, metadata: item.metadata))
+        // Safe: the parser's ranges lie inside `body`.
+        slab.append(id: UnsafeRawBufferPointer(rebasing: body[item.id]), data: dataObject,
+                    metadata: item.metadata.map { UnsafeRawBufferPointer(rebasing: body[$0]) })
     }
 
     mutating func reject(_ error: BatchItemError) {

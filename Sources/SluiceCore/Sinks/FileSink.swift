@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// ```
 /// let sink = try FileSink(configuration: .init(directory: "./data", fsync: .everyFlush))
-/// try sink.write(batch)   // one line per result, the whole batch or nothing
+/// try sink.write(slabs)   // every slab's records, the whole batch or nothing
 /// try sink.close()        // the open segment gets its final name
 /// ```
 /// Files are named `segment-<UTC stamp>-<sequence>.ndjson`, so a plain sort is write order;
@@ -66,12 +66,12 @@ public final class FileSink: Sink {
         writer = Mutex(SegmentWriter(directory: directory, last: last, configuration: configuration, calls: calls))
     }
 
-    public func write(_ batch: [ProcessResult]) throws(SinkError) {
+    public func write(_ batch: [ResultSlab]) throws(SinkError) {
         guard !batch.isEmpty else { return }
         let start = SystemClock.monotonicNanoseconds()
         do {
             let bytes = try writer.withLock { (writer) throws(SinkError) -> Int in try writer.write(batch) }
-            metrics.recordFlush(items: batch.count, bytes: bytes, nanoseconds: SystemClock.monotonicNanoseconds() &- start)
+            metrics.recordFlush(items: batch.itemCount, bytes: bytes, nanoseconds: SystemClock.monotonicNanoseconds() &- start)
         } catch {
             metrics.recordError()
             throw error

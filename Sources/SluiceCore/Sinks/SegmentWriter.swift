@@ -13,7 +13,7 @@ struct SegmentWriter: ~Copyable {
     private let directory: SegmentDirectory
     private let configuration: FileSink.Configuration
     private let calls: FileSystemCalls
-    private var renderer = NDJSONRenderer()
+    private var pieces = IOVectorScratch()
     private var current: OpenSegment?
     private var last: SegmentName?
     private var isClosed = false
@@ -32,7 +32,7 @@ struct SegmentWriter: ~Copyable {
 
     /// Appends `batch` to the open segment, rotating first if the segment is full. Returns
     /// the bytes written. On failure the segment holds exactly what it held before.
-    mutating func write(_ batch: [ProcessResult]) throws(SinkError) -> Int {
+    mutating func write(_ batch: [ResultSlab]) throws(SinkError) -> Int {
         guard !isClosed else { throw .closed }
         if let segment = current, segment.bytes >= configuration.maxSegmentBytes { try finishCurrent() }
         if current == nil { current = try openNext() }
@@ -40,9 +40,8 @@ struct SegmentWriter: ~Copyable {
         var next = 0
         var written = 0
         while next < batch.count {
-            renderer.renderChunk(of: batch, from: &next)
-            let outcome = renderer.withUnsafeBytes { bytes in
-                calls.writeAll(segment.fd, bytes, at: Int64(segment.bytes + written))
+            let outcome = pieces.withRecords(of: batch, from: &next) { pieces in
+                calls.writeAll(segment.fd, pieces, at: Int64(segment.bytes + written))
             }
             written += outcome.written
             if let code = outcome.errno { throw rollBack(segment, call: "write", errno: code, written: written) }

@@ -4,11 +4,13 @@ import Synchronization
 ///
 /// The flusher calls `write` from its one queue, one batch at a time, and retries the same
 /// batch after a thrown error, so a sink must store a batch whole or not at all (`FileSink`
-/// truncates a partial batch away; `StdoutSink` cannot and says so in its error). A sink
-/// only reads the results; they go back to the pool after `write` returns.
+/// truncates a partial batch away; `StdoutSink` cannot and says so in its error). A batch is
+/// the slabs of many requests; each slab's records are already rendered, so a sink writes
+/// bytes (`ResultSlab.withRecords`) and renders nothing. A sink only reads the slabs; they go
+/// back to the pool after `write` returns.
 public protocol Sink: AnyObject, Sendable {
-    /// Stores every result of `batch`, in order, as one NDJSON line each.
-    func write(_ batch: [ProcessResult]) throws(SinkError)
+    /// Stores every record of every slab of `batch`, in order.
+    func write(_ batch: [ResultSlab]) throws(SinkError)
     /// Finishes the sink's files (final names, fsync per policy); later writes throw `.closed`.
     func close() throws(SinkError)
     /// Counters and flush durations.
@@ -22,7 +24,7 @@ public final class SinkMetrics: Sendable {
     private let itemsWritten = Atomic<Int>(0)
     private let bytesWritten = Atomic<Int>(0)
     private let errors = Atomic<Int>(0)
-    /// Duration of each stored batch's `write` (render + write + fsync); failures are only counted.
+    /// Duration of each stored batch's `write` (write + fsync); failures are only counted.
     public let flushDurations = DurationHistogram()
 
     public init() {}
@@ -55,4 +57,11 @@ public final class SinkMetrics: Sendable {
     public func recordError() {
         errors.add(1, ordering: .relaxed)
     }
+}
+
+extension Array where Element == ResultSlab {
+    /// Items in all the slabs.
+    public var itemCount: Int { reduce(0) { $0 + $1.count } }
+    /// Rendered record bytes in all the slabs.
+    public var byteCount: Int { reduce(0) { $0 + $1.byteCount } }
 }

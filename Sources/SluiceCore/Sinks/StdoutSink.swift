@@ -13,11 +13,11 @@ public final class StdoutSink: Sink {
     public let metrics = SinkMetrics()
     private let fd: Int32
     private let name: String
-    // Serialises writers (only the flusher writes; never contended) and guards the renderer.
+    // Serialises writers (only the flusher writes; never contended) and guards the pieces.
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
-        var renderer = NDJSONRenderer()
+        var pieces = IOVectorScratch()
         var isClosed = false
     }
 
@@ -27,7 +27,7 @@ public final class StdoutSink: Sink {
         self.name = name
     }
 
-    public func write(_ batch: [ProcessResult]) throws(SinkError) {
+    public func write(_ batch: [ResultSlab]) throws(SinkError) {
         guard !batch.isEmpty else { return }
         let start = SystemClock.monotonicNanoseconds()
         let outcome = state.withLock { state -> (written: Int, error: SinkError?) in
@@ -35,8 +35,7 @@ public final class StdoutSink: Sink {
             var next = 0
             var written = 0
             while next < batch.count {
-                state.renderer.renderChunk(of: batch, from: &next)
-                let (count, code) = state.renderer.withUnsafeBytes { writeAll($0) }
+                let (count, code) = state.pieces.withRecords(of: batch, from: &next) { writeAll($0) }
                 written += count
                 if let code {
                     let rollback: SinkError.Rollback = written == 0 ? .nothingWritten : .impossible(bytesWritten: written)
@@ -49,7 +48,7 @@ public final class StdoutSink: Sink {
             metrics.recordError()
             throw error
         }
-        metrics.recordFlush(items: batch.count, bytes: outcome.written, nanoseconds: SystemClock.monotonicNanoseconds() &- start)
+        metrics.recordFlush(items: batch.itemCount, bytes: outcome.written, nanoseconds: SystemClock.monotonicNanoseconds() &- start)
     }
 
     /// Refuses further writes; the fd is left open (it is not ours).
@@ -57,15 +56,18 @@ public final class StdoutSink: Sink {
         state.withLock { $0.isClosed = true }
     }
 
-    /// Writes all of `bytes`, retrying short writes and EINTR, waiting out EAGAIN.
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?) {
+    /// Writes every piece, in order, retrying short writes and EINTR, waiting out EAGAIN.
+    /// `pieces` is consumed: entries are advanced past what was written.
+    private func writeAll(_ pieces: UnsafeMutableBufferPointer<iovec>) -> (written: Int, errno: Int32?) {
         var written = 0
-        while written < bytes.count {
-            // Safe: `written` < `bytes.count`, so the slice lies inside `bytes`.
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[written...])
-            let result = Glibc.write(fd, rest.baseAddress, rest.count)
+        var first = 0
+        while first < pieces.count {
+            if pieces[first].iov_len == 0 { first += 1; continue }
+            // Safe: first < pieces.count, so the pieces passed lie inside `pieces`.
+            let result = Glibc.writev(fd, pieces.baseAddress! + first, Int32(pieces.count - first))
             if result > 0 {
                 written += result
+                IOVectorScratch.consume(result, of: pieces, from: &first)
                 continue
             }
             let code = result == 0 ? EIO : errno

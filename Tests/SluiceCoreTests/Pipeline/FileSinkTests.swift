@@ -5,8 +5,16 @@ import Testing
 @testable import SluiceCore
 
 @Suite struct FileSinkTests {
-    private func batch(_ ids: Range<Int>, prefix: String = "id") -> [ProcessResult] {
-        ids.map { makeResult("\(prefix)\($0)", data: #"{"n":\#($0)}"#) }
+    /// The items `ids` in slabs of up to 3, as many requests' batches would reach the sink.
+    private func batch(_ ids: Range<Int>, prefix: String = "id") -> [ResultSlab] {
+        stride(from: ids.lowerBound, to: ids.upperBound, by: 3).map { first in
+            let slab = ResultSlab()
+            slab.begin(receivedAtNanoseconds: 1_795_716_000_123_456_789)
+            for id in first..<min(first + 3, ids.upperBound) {
+                slab.append(id: "\(prefix)\(id)".utf8, data: #"{"n":\#(id)}"#.utf8, metadata: String?.none?.utf8)
+            }
+            return slab
+        }
     }
 
     private func ids(in directory: String) throws -> [String] {
@@ -114,8 +122,8 @@ import Testing
         #expect(names == [future, "segment-20991231T235959Z-000004.ndjson"])
     }
 
-    /// File calls whose pwrite, once `breakAt(offset)` is set, writes `partialBytes` at that
-    /// offset as a short write and then fails the continuation with EIO, once.
+    /// File calls whose pwritev, once `breakAt(offset)` is set, writes `partialBytes` of its
+    /// first piece at that offset as a short write and then fails the continuation with EIO, once.
     private final class BreakingWrites: Sendable {
         let partialBytes: Int
         private let brokenAt = Mutex<Int64?>(nil)
@@ -126,10 +134,10 @@ import Testing
 
         var calls: FileSystemCalls {
             var calls = FileSystemCalls.system
-            calls.pwrite = { [self] fd, bytes, offset in
+            calls.pwritev = { [self] fd, pieces, offset in
                 let start = brokenAt.withLock { $0 }
-                guard let start, offset >= start else { return Glibc.pwrite(fd, bytes.baseAddress, bytes.count, off_t(offset)) }
-                if offset == start { return Glibc.pwrite(fd, bytes.baseAddress, min(bytes.count, partialBytes), off_t(offset)) }
+                guard let start, offset >= start else { return Glibc.pwritev(fd, pieces.baseAddress, Int32(pieces.count), off_t(offset)) }
+                if offset == start { return Glibc.pwrite(fd, pieces[0].iov_base, min(pieces[0].iov_len, partialBytes), off_t(offset)) }
                 brokenAt.withLock { $0 = nil }
                 errno = EIO
                 return -1

@@ -13,20 +13,18 @@ private final class Tally: Sendable {
 }
 
 @Suite struct FlusherTests {
-    /// Takes `ids.count` results from the pool, fills them, and admits them, retrying while
-    /// the buffer is full (bounded by a deadline). Returns whether the batch got in.
+    /// Takes a slab from the pool, renders `ids` into it, and admits it, retrying while the
+    /// buffer is full (bounded by a deadline). Returns whether the batch got in.
     @discardableResult
     private static func produce(
-        _ ids: [String], pool: ObjectPool<ProcessResult>, buffer: BatchBuffer, flusher: Flusher,
-        into results: inout [ProcessResult], fullAnswers: Tally? = nil
+        _ ids: [String], pool: ObjectPool<ResultSlab>, buffer: BatchBuffer, flusher: Flusher, fullAnswers: Tally? = nil
     ) -> Bool {
-        pool.take(ids.count, into: &results)
-        for (result, id) in zip(results, ids) {
-            result.fill(id: id.utf8, data: #"{"v":1}"#.utf8, receivedAtNanoseconds: SystemClock.realtimeNanoseconds())
-        }
+        let slab = pool.take()
+        slab.begin(receivedAtNanoseconds: SystemClock.realtimeNanoseconds())
+        for id in ids { slab.append(id: id.utf8, data: #"{"v":1}"#.utf8, metadata: String?.none?.utf8) }
         let deadline = SystemClock.monotonicNanoseconds() + 30_000_000_000
         while SystemClock.monotonicNanoseconds() < deadline {
-            switch buffer.admit(&results) {
+            switch buffer.admit(slab) {
             case .admitted(let isFlushDue):
                 if isFlushDue { flusher.nudge() }
                 return true
@@ -36,30 +34,28 @@ private final class Tally: Sendable {
                 sched_yield()
             case .tooLarge:
                 Issue.record("a batch of \(ids.count) cannot be too large")
-                pool.give(&results)
+                pool.give(slab)
                 return false
             }
         }
         Issue.record("the buffer stayed full for 30 s")
-        pool.give(&results)
+        pool.give(slab)
         return false
     }
 
     @Test func concurrentProducers_EveryItemIsWrittenExactlyOnce_InEachProducersOrder() throws {
         let temp = try TemporaryDirectory()
         let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 1 << 20, fsync: .never))
-        let pool = ObjectPool<ProcessResult>(capacity: 20_000) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 4_000) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 20_000, maxBytes: 64 << 20, flushThresholdItems: 2_000))
         let flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: .milliseconds(5)))
         flusher.start()
         let producers = 8, batches = 2_000, batchSize = 10
         let fullAnswers = Tally()
         runOnThreads(producers) { producer in
-            var results: [ProcessResult] = []
-            results.reserveCapacity(batchSize)
             for batch in 0..<batches {
                 let ids = (0..<batchSize).map { "p\(producer)-\(batch * batchSize + $0)" }
-                Self.produce(ids, pool: pool, buffer: buffer, flusher: flusher, into: &results, fullAnswers: fullAnswers)
+                Self.produce(ids, pool: pool, buffer: buffer, flusher: flusher, fullAnswers: fullAnswers)
             }
         }
         #expect(flusher.drain(deadline: .now + .seconds(30)) == 0)
@@ -90,17 +86,17 @@ private final class Tally: Sendable {
         #expect(buffer.statistics.admittedItems == total)
         #expect(buffer.statistics.rejectedItems == fullAnswers.count.load(ordering: .relaxed) * batchSize)
         let poolStats = pool.statistics
-        #expect(poolStats.gets == total)
-        #expect(poolStats.hits + poolStats.misses == total)
+        #expect(poolStats.gets == producers * batches, "one slab per batch, not one object per item")
+        #expect(poolStats.hits + poolStats.misses == producers * batches)
         #expect(poolStats.corrupted == 0)
-        #expect(pool.idleCount <= 20_000)
+        #expect(pool.idleCount <= 4_000)
     }
 
     @Test(.enabled(if: InodeFlags.isImmutableSupported, "needs chattr +i (ext4 and CAP_LINUX_IMMUTABLE)"))
     func realSinkFailure_BufferFillsAndRejects_ThenRecoveryWritesEveryAcknowledgedItemOnce() throws {
         let temp = try TemporaryDirectory()
         let sink = try FileSink(configuration: .init(directory: temp.path))
-        let pool = ObjectPool<ProcessResult>(capacity: 1_000) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 1_000) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 10))
         let events = Tally()
         let flusher = Flusher(
@@ -113,9 +109,8 @@ private final class Tally: Sendable {
             }
         }
         flusher.start()
-        var results: [ProcessResult] = []
         var acknowledged = (0..<5).map { "warm\($0)" }
-        Self.produce(acknowledged, pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce(acknowledged, pool: pool, buffer: buffer, flusher: flusher)
         #expect(eventually { sink.metrics.counters.itemsWritten == 5 })
         let segment = temp.file(listDirectory(temp.path)[0])
 
@@ -125,15 +120,16 @@ private final class Tally: Sendable {
         var retryAfter: Int?
         for batch in 0..<1_000 where retryAfter == nil {
             let ids = (0..<10).map { "b\(batch)-\($0)" }
-            pool.take(ids.count, into: &results)
-            for (result, id) in zip(results, ids) { result.fill(id: id.utf8, data: "{}".utf8, receivedAtNanoseconds: 1) }
-            switch buffer.admit(&results) {
+            let slab = pool.take()
+            slab.begin(receivedAtNanoseconds: 1)
+            for id in ids { slab.append(id: id.utf8, data: "{}".utf8, metadata: String?.none?.utf8) }
+            switch buffer.admit(slab) {
             case .admitted(let isFlushDue):
                 acknowledged += ids
                 if isFlushDue { flusher.nudge() }
             case .full(let seconds):
                 retryAfter = seconds
-                pool.give(&results)
+                pool.give(slab)
             case .tooLarge:
                 Issue.record("unexpected tooLarge")
             }
@@ -161,29 +157,29 @@ private final class Tally: Sendable {
         let temp = try TemporaryDirectory()
         var files = FileSystemCalls.system
         let counter = Tally()
-        files.pwrite = { fd, bytes, offset in
-            // Every 7th call writes half and returns short; the call that continues it fails.
+        files.pwritev = { fd, pieces, offset in
+            // Every 7th call writes half of its first piece and returns short; the call that
+            // continues it fails.
             let call = counter.count.add(1, ordering: .relaxed).newValue
             switch call % 7 {
-            case 3 where bytes.count > 1: return Glibc.pwrite(fd, bytes.baseAddress, bytes.count / 2, off_t(offset))
+            case 3 where pieces[0].iov_len > 1: return Glibc.pwrite(fd, pieces[0].iov_base, pieces[0].iov_len / 2, off_t(offset))
             case 4:
                 errno = EIO
                 return -1
-            default: return Glibc.pwrite(fd, bytes.baseAddress, bytes.count, off_t(offset))
+            default: return Glibc.pwritev(fd, pieces.baseAddress, Int32(pieces.count), off_t(offset))
             }
         }
         let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 64 * 1024), calls: files)
-        let pool = ObjectPool<ProcessResult>(capacity: 4_000) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 4_000) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 4_000, maxBytes: 16 << 20, flushThresholdItems: 200))
         let flusher = Flusher(
             buffer: buffer, sink: sink, pool: pool,
             configuration: .init(flushInterval: .milliseconds(5), initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(4)))
         flusher.start()
         runOnThreads(4) { producer in
-            var results: [ProcessResult] = []
             for batch in 0..<500 {
                 let ids = (0..<10).map { "p\(producer)-\(batch * 10 + $0)" }
-                Self.produce(ids, pool: pool, buffer: buffer, flusher: flusher, into: &results)
+                Self.produce(ids, pool: pool, buffer: buffer, flusher: flusher)
             }
         }
         #expect(flusher.drain(deadline: .now + .seconds(30)) == 0)
@@ -201,76 +197,71 @@ private final class Tally: Sendable {
         try #require(fd >= 0)
         defer { close(fd) }
         let sink = StdoutSink(fd: fd, name: "/dev/full")
-        let pool = ObjectPool<ProcessResult>(capacity: 100) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 100))
         let flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20)))
-        var results: [ProcessResult] = []
-        Self.produce((0..<25).map { "d\($0)" }, pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce((0..<25).map { "d\($0)" }, pool: pool, buffer: buffer, flusher: flusher)
         let start = ContinuousClock.now
         #expect(flusher.drain(deadline: .now + .milliseconds(200)) == 25)
         #expect(ContinuousClock.now - start < .seconds(2))
         #expect(flusher.statistics.heldItems == 25)
         #expect(flusher.statistics.failedAttempts >= 2)
         #expect(sink.metrics.counters.errors == flusher.statistics.failedAttempts)
-        #expect(pool.idleCount == 0, "unwritten results are kept, not recycled")
+        #expect(pool.idleCount == 0, "unwritten slabs are kept, not recycled")
     }
 
     @Test func nudge_FlushesWithoutWaitingForTheInterval() {
         let sink = RecordingSink()
-        let pool = ObjectPool<ProcessResult>(capacity: 100) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 10))
         let flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: .seconds(3600)))
         flusher.start()
         defer { flusher.stop() }
-        var results: [ProcessResult] = []
-        Self.produce((0..<10).map { "n\($0)" }, pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce((0..<10).map { "n\($0)" }, pool: pool, buffer: buffer, flusher: flusher)
         #expect(eventually { sink.ids.count == 10 })
-        #expect(eventually { pool.idleCount == 10 }, "written results go back to the pool")
+        #expect(eventually { pool.idleCount == 1 }, "the written slab goes back to the pool")
     }
 
     @Test func timer_FlushesByAgeWithoutANudge() {
         let sink = RecordingSink()
-        let pool = ObjectPool<ProcessResult>(capacity: 100) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 100))
         let flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: .milliseconds(20)))
         flusher.start()
         defer { flusher.stop() }
-        var results: [ProcessResult] = []
-        Self.produce(["t0", "t1", "t2"], pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce(["t0", "t1", "t2"], pool: pool, buffer: buffer, flusher: flusher)
         #expect(eventually { sink.ids == ["t0", "t1", "t2"] })
     }
 
     @Test func failedBatch_IsRetriedBeforeNewerItems_AndRecoveryIsAutomatic() {
         let sink = RecordingSink()
         sink.isFailing = true
-        let pool = ObjectPool<ProcessResult>(capacity: 100) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 1))
         let flusher = Flusher(
             buffer: buffer, sink: sink, pool: pool,
             configuration: .init(flushInterval: .seconds(3600), initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(8)))
         flusher.start()
         defer { flusher.stop() }
-        var results: [ProcessResult] = []
-        Self.produce(["a0", "a1"], pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce(["a0", "a1"], pool: pool, buffer: buffer, flusher: flusher)
         #expect(eventually { sink.writeCalls >= 3 }, "backoff retries follow without new nudges")
-        Self.produce(["b0"], pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce(["b0"], pool: pool, buffer: buffer, flusher: flusher)
         #expect(flusher.statistics.heldItems == 2)
         sink.isFailing = false
         #expect(eventually { sink.ids == ["a0", "a1", "b0"] })
-        #expect(eventually { flusher.statistics.heldItems == 0 && pool.idleCount == 3 })
+        #expect(eventually { flusher.statistics.heldItems == 0 && pool.idleCount == 2 })
     }
 
     @Test func stop_EndsTheTriggers_ButDrainStillWritesEverything() {
         let sink = RecordingSink()
-        let pool = ObjectPool<ProcessResult>(capacity: 100) { ProcessResult() }
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 100))
         let flusher = Flusher(buffer: buffer, sink: sink, pool: pool)
         flusher.start()
         flusher.stop()
         flusher.stop()
         flusher.start()
-        var results: [ProcessResult] = []
-        Self.produce(["s0", "s1"], pool: pool, buffer: buffer, flusher: flusher, into: &results)
+        Self.produce(["s0", "s1"], pool: pool, buffer: buffer, flusher: flusher)
         #expect(flusher.drain(deadline: .now + .seconds(5)) == 0)
         #expect(sink.ids == ["s0", "s1"])
         #expect(flusher.statistics.flushes == 1)

@@ -3,95 +3,111 @@ import Testing
 @testable import SluiceCore
 
 @Suite struct ObjectPoolTests {
-    private func makePool(capacity: Int, prewarm: Int = 0) -> ObjectPool<ProcessResult> {
-        ObjectPool(capacity: capacity, prewarm: prewarm) { ProcessResult() }
+    private func makePool(capacity: Int, maxIdleBytes: Int = .max, prewarm: Int = 0) -> ObjectPool<ResultSlab> {
+        ObjectPool(capacity: capacity, maxIdleBytes: maxIdleBytes, prewarm: prewarm) { ResultSlab(limits: Self.limits) }
+    }
+
+    private static let limits = ResultSlab.Limits(initialBytes: 1024, maxRetainedBytes: 64 << 10, initialResults: 8)
+    private static let freshBytes = 1024 + 8 * MemoryLayout<ProcessResult>.stride
+
+    private func take(_ count: Int, from pool: ObjectPool<ResultSlab>) -> [ResultSlab] {
+        (0..<count).map { _ in pool.take() }
+    }
+
+    private func fill(_ slab: ResultSlab, items: Int = 1) {
+        slab.begin(receivedAtNanoseconds: 1)
+        for index in 0..<items { slab.append(id: "id\(index)".utf8, data: "{}".utf8, metadata: String?.none?.utf8) }
     }
 
     @Test func take_FromEmptyPool_MakesFreshObjectsAndCountsMisses() {
         let pool = makePool(capacity: 8)
-        var taken: [ProcessResult] = []
-        pool.take(5, into: &taken)
-        #expect(taken.count == 5)
+        let taken = take(5, from: pool)
         #expect(Set(taken.map(ObjectIdentifier.init)).count == 5)
-        #expect(pool.statistics == .init(gets: 5, hits: 0, misses: 5, drops: 0, corrupted: 0, idle: 0))
+        #expect(pool.statistics == .init(gets: 5, hits: 0, misses: 5, drops: 0, corrupted: 0, idle: 0, idleBytes: 0))
     }
 
     @Test func give_ThenTake_ReusesTheSameObjectsResetAndCountsHits() {
         let pool = makePool(capacity: 8)
-        var batch: [ProcessResult] = []
-        pool.take(3, into: &batch)
-        for (i, result) in batch.enumerated() { result.fill(id: "id\(i)".utf8, data: "{}".utf8, receivedAtNanoseconds: 1) }
+        var batch = take(3, from: pool)
+        for slab in batch { fill(slab, items: 3) }
         let identities = Set(batch.map(ObjectIdentifier.init))
         let capacity = batch.capacity
         pool.give(&batch)
         #expect(batch.isEmpty)
         #expect(batch.capacity == capacity)
         #expect(pool.idleCount == 3)
-        pool.take(3, into: &batch)
-        #expect(Set(batch.map(ObjectIdentifier.init)) == identities)
-        #expect(batch.allSatisfy { $0.isValid && $0.byteCount == 0 })
-        #expect(pool.statistics == .init(gets: 6, hits: 3, misses: 3, drops: 0, corrupted: 0, idle: 0))
-    }
-
-    @Test func take_MoreThanIdle_MixesHitsAndMisses_AppendingAfterExistingElements() {
-        let pool = makePool(capacity: 8, prewarm: 2)
-        let existing = ProcessResult()
-        var batch = [existing]
-        pool.take(5, into: &batch)
-        #expect(batch.count == 6)
-        #expect(batch[0] === existing)
-        #expect(pool.statistics.hits == 2)
-        #expect(pool.statistics.misses == 3)
+        #expect(pool.statistics.idleBytes == 3 * Self.freshBytes)
+        let again = take(3, from: pool)
+        #expect(Set(again.map(ObjectIdentifier.init)) == identities)
+        #expect(again.allSatisfy { $0.isValid && $0.isEmpty })
+        #expect(pool.statistics == .init(gets: 6, hits: 3, misses: 3, drops: 0, corrupted: 0, idle: 0, idleBytes: 0))
     }
 
     @Test func give_BeyondCapacity_KeepsCapacityAndDropsTheRest() {
         let pool = makePool(capacity: 4)
-        var batch: [ProcessResult] = []
-        pool.take(10, into: &batch)
+        var batch = take(10, from: pool)
         pool.give(&batch)
         #expect(pool.idleCount == 4)
         #expect(pool.statistics.drops == 6)
-        pool.give(ProcessResult())
+        pool.give(ResultSlab())
         #expect(pool.statistics.drops == 7)
         #expect(pool.idleCount == 4)
     }
 
+    @Test func give_BeyondTheByteBound_DropsWhatDoesNotFit() {
+        let pool = makePool(capacity: 100, maxIdleBytes: 3 * Self.freshBytes + 10)
+        var batch = take(5, from: pool)
+        // A slab that grew keeps its bigger arena (under its own retention limit): it counts more.
+        fill(batch[0], items: 200)
+        let grown = batch[0].retainedBytes
+        #expect(grown > Self.freshBytes)
+        pool.give(&batch)
+        #expect(pool.statistics.idleBytes <= 3 * Self.freshBytes + 10)
+        #expect(pool.idleCount + pool.statistics.drops == 5)
+        #expect(pool.statistics.drops >= 2)
+        #if DEBUG
+        pool._checkInvariants()
+        #endif
+    }
+
     @Test func take_ReplacesAnObjectWrittenAfterItsReturn_AndCountsItCorrupted() {
         let pool = makePool(capacity: 4)
-        let result = pool.take()
-        pool.give(result)
+        let slab = pool.take()
+        pool.give(slab)
         // A former owner breaks the one-owner rule and writes after giving it back.
-        result.fill(id: "late".utf8, data: "{}".utf8, receivedAtNanoseconds: 1)
+        fill(slab)
         let next = pool.take()
-        #expect(next !== result)
+        #expect(next !== slab)
         #expect(next.isValid)
         #expect(pool.statistics.corrupted == 1)
-
-        pool.give(next)
-        next.fill(id: "late".utf8, data: "{}".utf8, receivedAtNanoseconds: 1)
-        var batch: [ProcessResult] = []
-        pool.take(1, into: &batch)
-        #expect(batch[0] !== next && batch[0].isValid)
-        #expect(pool.statistics.corrupted == 2)
+        #expect(pool.statistics.idleBytes == 0)
     }
 
     @Test func prewarm_FillsThePoolSoFirstTakesHit() {
         let pool = makePool(capacity: 16, prewarm: 16)
         #expect(pool.idleCount == 16)
-        var batch: [ProcessResult] = []
-        pool.take(16, into: &batch)
+        _ = take(16, from: pool)
         #expect(pool.statistics.misses == 0)
         #expect(pool.statistics.hits == 16)
     }
 
+    @Test func prewarm_StopsAtTheByteBound() {
+        let pool = makePool(capacity: 16, maxIdleBytes: 5 * Self.freshBytes, prewarm: 16)
+        #expect(pool.idleCount == 5)
+    }
+
     @Test func concurrentTakesAndGives_KeepCountersConsistentAndPoolBounded() {
-        let pool = makePool(capacity: 64)
+        let pool = makePool(capacity: 64, maxIdleBytes: 40 * Self.freshBytes)
         runOnThreads(8) { _ in
-            var batch: [ProcessResult] = []
+            var batch: [ResultSlab] = []
             batch.reserveCapacity(16)
             for round in 0..<500 {
-                pool.take(1 + round % 16, into: &batch)
-                for result in batch { result.fill(id: "x".utf8, data: "{}".utf8, receivedAtNanoseconds: 1) }
+                for _ in 0..<(1 + round % 16) {
+                    let slab = pool.take()
+                    slab.begin(receivedAtNanoseconds: 1)
+                    slab.append(id: "x".utf8, data: "{}".utf8, metadata: String?.none?.utf8)
+                    batch.append(slab)
+                }
                 pool.give(&batch)
             }
         }
@@ -99,6 +115,7 @@ import Testing
         #expect(stats.gets == stats.hits + stats.misses)
         #expect(stats.corrupted == 0)
         #expect(stats.idle <= 64)
+        #expect(stats.idleBytes <= 40 * Self.freshBytes)
         #if DEBUG
         pool._checkInvariants()
         #endif
@@ -107,11 +124,10 @@ import Testing
     #if DEBUG
     @Test func invariants_HoldAfterMixedTakesGivesAndDrops() {
         let pool = makePool(capacity: 5, prewarm: 3)
-        var batch: [ProcessResult] = []
-        pool.take(4, into: &batch)
+        var batch = take(4, from: pool)
         pool._checkInvariants()
-        batch.append(ProcessResult())
-        batch.append(ProcessResult())
+        batch.append(ResultSlab(limits: Self.limits))
+        batch.append(ResultSlab(limits: Self.limits))
         pool.give(&batch)
         pool._checkInvariants()
         #expect(pool.idleCount == 5)
@@ -119,10 +135,10 @@ import Testing
 
     @Test func give_SameObjectTwice_TrapsInDebug() async {
         await #expect(processExitsWith: .failure) {
-            let pool = ObjectPool<ProcessResult>(capacity: 4) { ProcessResult() }
-            let result = pool.take()
-            pool.give(result)
-            pool.give(result)
+            let pool = ObjectPool<ResultSlab>(capacity: 4) { ResultSlab() }
+            let slab = pool.take()
+            pool.give(slab)
+            pool.give(slab)
         }
     }
     #endif

@@ -101,14 +101,21 @@ func segmentLines(in directory: String) throws -> [ArraySlice<UInt8>] {
     return lines
 }
 
-func makeResult(_ id: String, data: String = #"{"n":1}"#, metadata: String? = nil, at nanoseconds: Int64 = 1_795_716_000_123_456_789) -> ProcessResult {
-    let result = ProcessResult()
-    if let metadata {
-        result.fill(id: id.utf8, data: data.utf8, metadata: metadata.utf8, receivedAtNanoseconds: nanoseconds)
-    } else {
-        result.fill(id: id.utf8, data: data.utf8, receivedAtNanoseconds: nanoseconds)
-    }
-    return result
+/// A slab holding one item per id (data `{"n":1}` unless given), received at `nanoseconds`.
+func makeSlab(_ ids: [String], data: String = #"{"n":1}"#, metadata: String? = nil,
+              at nanoseconds: Int64 = 1_795_716_000_123_456_789) -> ResultSlab {
+    let slab = ResultSlab()
+    slab.begin(receivedAtNanoseconds: nanoseconds)
+    for id in ids { slab.append(id: id.utf8, data: data.utf8, metadata: metadata?.utf8) }
+    return slab
+}
+
+/// One slab per id group: `makeSlabs([["a", "b"], ["c"]])`.
+func makeSlabs(_ groups: [[String]]) -> [ResultSlab] { groups.map { makeSlab($0) } }
+
+/// The ids of every item of `slabs`, in order.
+func ids(of slabs: [ResultSlab]) -> [String] {
+    slabs.flatMap { slab in slab.map { String(decoding: slab.id(of: $0), as: UTF8.self) } }
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
@@ -163,18 +170,18 @@ final class RecordingSink: Sink {
     var ids: [String] { state.withLock { $0.ids } }
     var writeCalls: Int { state.withLock { $0.writeCalls } }
 
-    func write(_ batch: [ProcessResult]) throws(SinkError) {
+    func write(_ batch: [ResultSlab]) throws(SinkError) {
         let isFailing = state.withLock { state -> Bool in
             state.writeCalls += 1
             guard !state.isFailing else { return true }
-            for result in batch { state.ids.append(String(decoding: result.id, as: UTF8.self)) }
+            state.ids += SluiceCoreTests.ids(of: batch)
             return false
         }
         if isFailing {
             metrics.recordError()
             throw .writeFailed(call: "write", path: "recording", errno: EIO, rollback: .nothingWritten)
         }
-        metrics.recordFlush(items: batch.count, bytes: 0, nanoseconds: 1)
+        metrics.recordFlush(items: batch.itemCount, bytes: batch.byteCount, nanoseconds: 1)
     }
 
     func close() throws(SinkError) {}

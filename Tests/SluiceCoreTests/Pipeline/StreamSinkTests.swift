@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import Testing
 
 @testable import SluiceCore
@@ -9,7 +10,7 @@ import Testing
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]) }
         let sink = StdoutSink(fd: fds[1], name: "pipe")
-        try sink.write([makeResult("a"), makeResult("b", metadata: #"["m"]"#)])
+        try sink.write([makeSlab(["a"]), makeSlab(["b"], metadata: #"["m"]"#)])
         try sink.close()
         close(fds[1])
         var bytes: [UInt8] = []
@@ -21,7 +22,7 @@ import Testing
         #expect(lines.compactMap(recordID) == ["a", "b"])
         #expect(lines.allSatisfy { JSONChecker.isObject($0) })
         #expect(sink.metrics.counters.bytesWritten == bytes.count)
-        #expect(throws: SinkError.closed) { try sink.write([makeResult("c")]) }
+        #expect(throws: SinkError.closed) { try sink.write([makeSlab(["c"])]) }
     }
 
     @Test func stdoutSink_OnAFullDevice_ThrowsWithErrnoAndNothingWritten() throws {
@@ -30,19 +31,49 @@ import Testing
         defer { close(fd) }
         let sink = StdoutSink(fd: fd, name: "/dev/full")
         #expect(throws: SinkError.writeFailed(call: "write", path: "/dev/full", errno: ENOSPC, rollback: .nothingWritten)) {
-            try sink.write([makeResult("a")])
+            try sink.write([makeSlab(["a"])])
         }
         #expect(sink.metrics.counters.errors == 1)
         #expect(sink.metrics.counters.flushes == 0)
     }
 
-    @Test func discardSink_RendersAndCountsButKeepsNothing() throws {
+    @Test func discardSink_CountsButKeepsNothing() throws {
         let sink = DiscardSink()
-        var renderer = NDJSONRenderer()
-        let batch = (0..<50).map { makeResult("d\($0)") }
-        for result in batch { renderer.append(result) }
+        let batch = [makeSlab((0..<30).map { "d\($0)" }), makeSlab((30..<50).map { "d\($0)" })]
         try sink.write(batch)
-        #expect(sink.metrics.counters == .init(flushes: 1, itemsWritten: 50, bytesWritten: renderer.bytes.count, errors: 0))
+        #expect(sink.metrics.counters == .init(flushes: 1, itemsWritten: 50, bytesWritten: batch[0].byteCount + batch[1].byteCount, errors: 0))
+        try sink.close()
+        #expect(throws: SinkError.closed) { try sink.write(batch) }
+    }
+
+    @Test func stdoutSink_WritesMoreSlabsThanOneVectoredWriteTakes_InOrder() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let (readFD, writeFD) = (fds[0], fds[1])
+        let count = IOVectorScratch.maxPieces * 2 + 5
+        let ids = (0..<count).map { "s\($0)" }
+        let batch = ids.map { makeSlab([$0]) }
+        let sink = StdoutSink(fd: writeFD, name: "pipe")
+        let received = Mutex<[UInt8]>([])
+        let failure = Mutex<SinkError?>(nil)
+        // One thread writes, one drains the pipe (it holds only 64 KiB, so short writes happen).
+        runOnThreads(2) { role in
+            if role == 0 {
+                do throws(SinkError) { try sink.write(batch) } catch { failure.withLock { $0 = error } }
+                close(writeFD)
+            } else {
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while case let n = chunk.withUnsafeMutableBytes({ read(readFD, $0.baseAddress, $0.count) }), n > 0 {
+                    received.withLock { $0 += chunk[0..<n] }
+                }
+            }
+        }
+        close(readFD)
+        #expect(failure.withLock { $0 } == nil)
+        let bytes = received.withLock { $0 }
+        #expect(ndjsonLines(bytes).compactMap(recordID) == ids)
+        #expect(sink.metrics.counters.bytesWritten == bytes.count)
+        #expect(sink.metrics.counters.itemsWritten == count)
     }
 
     @Test func durationHistogram_CountsIntoPrometheusBuckets_Cumulatively() {

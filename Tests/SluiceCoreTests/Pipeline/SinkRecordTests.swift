@@ -2,7 +2,7 @@ import Testing
 
 @testable import SluiceCore
 
-@Suite struct NDJSONRendererTests {
+@Suite struct SinkRecordTests {
     @Test(arguments: [
         (Int64(1_795_716_000_123_456_789), "2026-11-26T18:00:00.123456Z"),
         (Int64(0), "1970-01-01T00:00:00.000000Z"),
@@ -32,47 +32,37 @@ import Testing
         #expect(TimestampFormatter.compactUTC(nanoseconds: 1_795_716_000_123_456_789) == "20261126T180000Z")
     }
 
+    /// Everything `slab` would hand a sink, as text.
+    private func records(_ slab: ResultSlab) -> String { slab.withRecords { String(decoding: $0, as: UTF8.self) } }
+
     @Test func record_HasIdReceivedAtDataAndMetadata_InTheContractShape() {
-        var renderer = NDJSONRenderer()
-        renderer.append(makeResult(#"a\"b"#, data: #"{"x":{"y":[1,"z"]}}"#, metadata: #"["m1","m2"]"#))
-        #expect(String(decoding: renderer.bytes, as: UTF8.self)
+        let slab = makeSlab([#"a\"b"#], data: #"{"x":{"y":[1,"z"]}}"#, metadata: #"["m1","m2"]"#)
+        #expect(records(slab)
             == #"{"id":"a\"b","received_at":"2026-11-26T18:00:00.123456Z","data":{"x":{"y":[1,"z"]}},"metadata":["m1","m2"]}"# + "\n")
     }
 
     @Test func record_WithoutMetadata_WritesAnEmptyArray() {
-        var renderer = NDJSONRenderer()
-        renderer.append(makeResult("n", data: "{}"))
-        #expect(String(decoding: renderer.bytes, as: UTF8.self)
-            == #"{"id":"n","received_at":"2026-11-26T18:00:00.123456Z","data":{},"metadata":[]}"# + "\n")
+        let slab = makeSlab(["n"], data: "{}")
+        #expect(records(slab) == #"{"id":"n","received_at":"2026-11-26T18:00:00.123456Z","data":{},"metadata":[]}"# + "\n")
     }
 
     @Test func records_EachLineParsesAsAJSONObject() {
-        var renderer = NDJSONRenderer()
-        let results = [
-            makeResult("plain", data: #"{"a":1.5e3,"b":null,"c":true}"#),
-            makeResult(#"esc\u00e9\n"#, data: #"{"s":"q\"uote"}"#, metadata: "[]"),
-            makeResult("deep", data: #"{"l":[[],{},[{"k":-0.1}]]}"#, metadata: #"["x"]"#),
-        ]
-        for result in results { renderer.append(result) }
-        let lines = ndjsonLines(renderer.bytes)
+        let slab = ResultSlab()
+        slab.begin(receivedAtNanoseconds: 1_795_716_000_123_456_789)
+        slab.append(id: "plain".utf8, data: #"{"a":1.5e3,"b":null,"c":true}"#.utf8, metadata: String?.none?.utf8)
+        slab.append(id: #"esc\u00e9\n"#.utf8, data: #"{"s":"q\"uote"}"#.utf8, metadata: "[]".utf8)
+        slab.append(id: "deep".utf8, data: #"{"l":[[],{},[{"k":-0.1}]]}"#.utf8, metadata: #"["x"]"#.utf8)
+        let lines = ndjsonLines(Array(records(slab).utf8))
         #expect(lines.count == 3)
         for line in lines { #expect(JSONChecker.isObject(line), "\(String(decoding: line, as: UTF8.self))") }
         #expect(!JSONChecker.isObject(Array(#"{"a":1,}"#.utf8)), "the checker itself must be strict")
     }
 
-    @Test func renderChunk_StopsAtTheChunkSize_AndResumesWhereItStopped() {
-        var renderer = NDJSONRenderer(chunkBytes: 200)
-        let batch = (0..<10).map { makeResult("id\($0)") }
-        var next = 0
-        var all: [UInt8] = []
-        var chunks = 0
-        while next < batch.count {
-            renderer.renderChunk(of: batch, from: &next)
-            all += renderer.bytes
-            chunks += 1
+    @Test func everyRecord_CarriesTheBatchReceiveTime() {
+        let slab = makeSlab(["a", "b", "c"], at: 1_709_210_096_789_012_000)
+        for line in ndjsonLines(Array(records(slab).utf8)) {
+            #expect(String(decoding: line, as: UTF8.self).contains(#""received_at":"2024-02-29T12:34:56.789012Z""#))
         }
-        #expect(chunks > 1)
-        #expect(ndjsonLines(all).compactMap(recordID) == (0..<10).map { "id\($0)" })
     }
 }
 
