@@ -202,20 +202,22 @@ final class ThreadArgument {
     init(run: ContendedRun, slot: Int) { self.run = run; self.slot = slot }
 }
 
-let w1Body = body(items: 100, dataAsString: false)
-var contended: [(itemsPerSecond: Double, allocationsPerItem: Double, hitRate: Double, refused: Int)] = []
-for _ in 0..<options.rounds {
+/// One round of the contended case. A global function, not top-level code: closures made in
+/// main.swift's top level are main-actor isolated and trap when the flusher calls them.
+func contendedRound(threads threadCount: Int, seconds: Double)
+    -> (itemsPerSecond: Double, allocationsPerItem: Double, hitRate: Double, refused: Int) {
     let pool = ObjectPool(capacity: 1024, maxIdleBytes: 64 << 20) { ResultSlab() }
     let buffer = BatchBuffer(configuration: .init(maxItems: 50_000, maxBytes: 64 << 20, flushThresholdItems: 10_000))
     let flusher = Flusher(buffer: buffer, sink: DiscardSink(), pool: pool)
     let processor = PooledBatchProcessor(parser: BatchParser(maxItems: 100_000), pool: pool, buffer: buffer) { flusher.nudge() }
     flusher.start()
     let start = now()
-    let run = ContendedRun(processor: processor, body: w1Body, items: 100, deadline: start + options.seconds, threads: options.threads)
+    let run = ContendedRun(processor: processor, body: body(items: 100, dataAsString: false), items: 100,
+                           deadline: start + seconds, threads: threadCount)
     let before = sluice_alloc_read()
     let poolBefore = pool.statistics
     var threads: [pthread_t] = []
-    for slot in 0..<options.threads {
+    for slot in 0..<threadCount {
         var thread = pthread_t()
         let argument = Unmanaged.passRetained(ThreadArgument(run: run, slot: slot)).toOpaque()
         let created = pthread_create(&thread, nil, { raw in
@@ -234,9 +236,11 @@ for _ in 0..<options.rounds {
     flusher.stop()
     let accepted = run.accepted.reduce(0, +)
     let gets = poolAfter.gets - poolBefore.gets
-    contended.append((Double(accepted) / elapsed, Double(after.allocations - before.allocations) / Double(max(accepted, 1)),
-                      gets == 0 ? 1 : Double(poolAfter.hits - poolBefore.hits) / Double(gets), run.refused.reduce(0, +)))
+    return (Double(accepted) / elapsed, Double(after.allocations - before.allocations) / Double(max(accepted, 1)),
+            gets == 0 ? 1 : Double(poolAfter.hits - poolBefore.hits) / Double(gets), run.refused.reduce(0, +))
 }
+
+let contended = (0..<options.rounds).map { _ in contendedRound(threads: options.threads, seconds: options.seconds) }
 print("contended: \(options.threads) threads, W1, shared pool and buffer, Flusher into DiscardSink; medians of \(options.rounds)")
 print(pad("items/s", 12), pad("allocs/item", 12), pad("slab hits", 10), pad("refused", 8))
 print(pad(format(median(contended.map(\.itemsPerSecond)), 0), 12), pad(format(median(contended.map(\.allocationsPerItem)), 4), 12),

@@ -1,51 +1,26 @@
 import Glibc
 
-/// Reads the known fields of one item from validated JSON and checks them against the
+/// Checks one item's known fields, as the scanner recorded them (`ScannedItem`), against the
 /// item contract, except the contents of a string `data`, which `BatchParser` decodes.
 ///
 /// Checks run in a fixed order so an item with several faults always gets the same message:
 /// object, duplicate fields, id, data, metadata.
 enum BatchItemReader {
-    /// The item whose value starts at `start` in `body` (validated JSON), and where it ends.
-    static func read(
-        _ body: UnsafeRawBufferPointer, valueAt start: Int, index: Int
-    ) -> (outcome: Result<BatchItem, BatchItemError>, end: Int) {
-        guard body[start] == JSONByte.openBrace else {
-            let error = BatchItemError(index: index, id: nil, reason: .notObject)
-            return (.failure(error), JSONSkipper.valueEnd(body, from: start))
-        }
-        var members = JSONObjectMembers(body, objectAt: start)
-        return (check(body, members: &members, index: index), members.end)
-    }
-
-    private static func check(
-        _ body: UnsafeRawBufferPointer, members: inout JSONObjectMembers, index: Int
-    ) -> Result<BatchItem, BatchItemError> {
-        var idValue: Range<Int>?
-        var dataValue: Range<Int>?
-        var metadataValue: Range<Int>?
-        var duplicate: BatchItemField?
-        while let member = members.next() {
-            guard let field = field(named: UnsafeRawBufferPointer(rebasing: body[member.name])) else { continue }
-            switch field {
-            case .id where idValue == nil: idValue = member.value
-            case .data where dataValue == nil: dataValue = member.value
-            case .metadata where metadataValue == nil: metadataValue = member.value
-            default: duplicate = duplicate ?? field
-            }
-        }
-        let id = idValue.flatMap { body[$0.lowerBound] == JSONByte.quote ? ($0.lowerBound + 1)..<($0.upperBound - 1) : nil }
+    /// The item `recorded` in `body` (validated JSON), judged.
+    static func check(_ body: UnsafeRawBufferPointer, _ recorded: ScannedItem, index: Int) -> Result<BatchItem, BatchItemError> {
+        guard recorded.isObject else { return .failure(BatchItemError(index: index, id: nil, reason: .notObject)) }
+        let id = recorded.id.flatMap { body[$0.lowerBound] == JSONByte.quote ? ($0.lowerBound + 1)..<($0.upperBound - 1) : nil }
         func reject(_ reason: BatchItemError.Reason) -> Result<BatchItem, BatchItemError> {
             .failure(BatchItemError(index: index, id: id, reason: reason))
         }
 
-        if let duplicate { return reject(.duplicateField(duplicate)) }
-        guard idValue != nil else { return reject(.missingID) }
+        if let duplicate = recorded.duplicate { return reject(.duplicateField(duplicate)) }
+        guard recorded.id != nil else { return reject(.missingID) }
         guard let id else { return reject(.idNotString) }
         let idByteCount = JSONString.decodedByteCount(UnsafeRawBufferPointer(rebasing: body[id]))
         guard BatchParser.idByteCounts.contains(idByteCount) else { return reject(.idLength(idByteCount)) }
 
-        guard let dataValue else { return reject(.missingData) }
+        guard let dataValue = recorded.data else { return reject(.missingData) }
         let isDataString: Bool
         switch body[dataValue.lowerBound] {
         case JSONByte.openBrace: isDataString = false
@@ -53,11 +28,11 @@ enum BatchItemReader {
         default: return reject(.badData)
         }
 
-        var metadata = metadataValue
-        if let metadataValue {
+        var metadata = recorded.metadata
+        if let metadataValue = recorded.metadata {
             if body[metadataValue.lowerBound] == UInt8(ascii: "n") {
                 metadata = nil  // null: treated as absent
-            } else if !isArrayOfStrings(body, at: metadataValue.lowerBound) {
+            } else if body[metadataValue.lowerBound] != JSONByte.openBracket || recorded.metadataHasNonString {
                 return reject(.badMetadata)
             }
         }
@@ -67,7 +42,7 @@ enum BatchItemReader {
 
     /// The known field a member name (string contents) denotes, comparing decoded names.
     @inline(__always)
-    private static func field(named name: UnsafeRawBufferPointer) -> BatchItemField? {
+    static func field(named name: UnsafeRawBufferPointer) -> BatchItemField? {
         // An escape turns at least 2 bytes into 1 character, so a name of exactly the literal's
         // length decodes to the literal only if it is the literal byte for byte.
         switch name.count {
@@ -89,14 +64,5 @@ enum BatchItemReader {
         guard name.count == literal.utf8CodeUnitCount, let base = name.baseAddress else { return false }
         // Safe: both regions hold name.count bytes (checked equal to the literal's length).
         return memcmp(base, literal.utf8Start, name.count) == 0
-    }
-
-    private static func isArrayOfStrings(_ body: UnsafeRawBufferPointer, at start: Int) -> Bool {
-        guard body[start] == JSONByte.openBracket else { return false }
-        var elements = JSONArrayElements(body, arrayAt: start)
-        while let element = elements.next() {
-            guard body[element.lowerBound] == JSONByte.quote else { return false }
-        }
-        return true
     }
 }

@@ -1,25 +1,22 @@
 extension BatchParser {
-    /// Judges the item at `start` (validated JSON), reports it to the visitor and returns
-    /// where the item ends.
-    @discardableResult
+    /// Judges the recorded item (validated JSON) and reports it to the visitor.
     func visitItem<Visitor: BatchVisitor>(
-        _ body: UnsafeRawBufferPointer, valueAt start: Int, index: Int, scratch: inout [UInt8],
+        _ body: UnsafeRawBufferPointer, _ recorded: ScannedItem, index: Int, scratch: inout [UInt8],
         visitor: inout Visitor, summary: inout BatchSummary
-    ) -> Int {
-        let (outcome, end) = BatchItemReader.read(body, valueAt: start, index: index)
+    ) {
         let item: BatchItem
-        switch outcome {
+        switch BatchItemReader.check(body, recorded, index: index) {
         case .success(let read):
             item = read
         case .failure(let error):
             summary.rejectedCount += 1
             visitor.reject(error)
-            return end
+            return
         }
         guard item.isDataString else {
             summary.acceptedCount += 1
             visitor.accept(item, dataObject: UnsafeRawBufferPointer(rebasing: body[item.data]))
-            return end
+            return
         }
         scratch.removeAll(keepingCapacity: true)
         let contents = (item.data.lowerBound + 1)..<(item.data.upperBound - 1)
@@ -41,6 +38,5 @@ extension BatchParser {
         } else {
             summary.acceptedCount += 1
         }
-        return end
     }
 }

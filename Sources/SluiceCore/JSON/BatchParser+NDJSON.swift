@@ -4,7 +4,7 @@ extension BatchParser {
     /// Parses NDJSON: one item per line; lines holding only whitespace (including a final
     /// newline and the CR of CRLF, which is JSON whitespace) are skipped and not counted.
     func parseLines<Visitor: BatchVisitor>(
-        _ body: UnsafeRawBufferPointer, scratch: inout [UInt8], visitor: inout Visitor
+        _ body: UnsafeRawBufferPointer, scratch: inout BatchParseScratch, visitor: inout Visitor
     ) -> Result<BatchSummary, BatchParseError> {
         // A non-blank line takes at least 2 bytes (1 byte and its '\n'), except the last one.
         let mostLines = (body.count + 1) / 2
@@ -19,9 +19,14 @@ extension BatchParser {
             let line = UnsafeRawBufferPointer(rebasing: body[lineStart..<lineEnd])
             guard JSONByte.skipWhitespace(line, from: 0) < line.count else { continue }
             let index = summary.itemCount
-            switch scanner.validate(line) {
-            case .success(let value):
-                visitItem(body, valueAt: lineStart + value.lowerBound, index: index, scratch: &scratch,
+            var recorder = BatchItemRecorder(body: line, form: .line, limit: 1, items: scratch.takeItems())
+            let validation = scanner.validate(line, observer: &recorder)
+            let recorded = recorder.items.first
+            scratch.items = recorder.items
+            switch validation {
+            case .success:
+                guard let recorded else { preconditionFailure("a valid line holds one value") }
+                visitItem(body, recorded.shifted(by: lineStart), index: index, scratch: &scratch.unescaped,
                           visitor: &visitor, summary: &summary)
             case .failure(let error):
                 summary.rejectedCount += 1

@@ -9,13 +9,15 @@ public enum BatchFormat: Equatable, Sendable {
 /// Parses a POST /batch body in place and hands each item to a visitor.
 ///
 /// JSON bodies are validated whole first (`JSONScanner`): one bad byte anywhere refuses the
-/// batch before any item is visited. Then items are visited in order; a valid item is
-/// described by byte ranges into the body, an invalid one by a `BatchItemError`, and the
-/// batch goes on. NDJSON bodies are judged line by line: a line that is not JSON, or not an
-/// object, is an item error. A body with more than `maxItems` items is refused before any
-/// item is visited, so the caller never holds more than `maxItems` results for one request.
+/// batch before any item is visited. The validation pass also records where each item and
+/// its known fields are (`BatchItemRecorder`), so the body is walked once. Then items are
+/// visited in order; a valid item is described by byte ranges into the body, an invalid one
+/// by a `BatchItemError`, and the batch goes on. NDJSON bodies are judged line by line: a line
+/// that is not JSON, or not an object, is an item error. A body with more than `maxItems`
+/// items is refused before any item is visited, so the caller never holds more than
+/// `maxItems` results for one request.
 ///
-///     var scratch: [UInt8] = []                // reused across requests
+///     var scratch = BatchParseScratch()        // reused across requests
 ///     let parser = BatchParser(maxItems: 1000)
 ///     let result = parser.parse(body, format: .json, scratch: &scratch, visitor: &visitor)
 ///     if case .failure(let error) = result { /* 400 {"error": error.message} */ }
@@ -40,10 +42,10 @@ public struct BatchParser: Sendable {
 
     /// Parses `body`, calling `visitor` once per item in batch order.
     ///
-    /// `scratch` receives decoded `data` strings; it is cleared per item and keeps its
-    /// capacity, so a reused buffer makes parsing allocation-free once it has grown.
+    /// `scratch` holds the recorded items and decoded `data` strings; it keeps its capacity,
+    /// so a reused scratch makes parsing allocation-free once it has grown.
     public func parse<Visitor: BatchVisitor>(
-        _ body: UnsafeRawBufferPointer, format: BatchFormat, scratch: inout [UInt8], visitor: inout Visitor
+        _ body: UnsafeRawBufferPointer, format: BatchFormat, scratch: inout BatchParseScratch, visitor: inout Visitor
     ) -> Result<BatchSummary, BatchParseError> {
         switch format {
         case .json: return parseDocument(body, scratch: &scratch, visitor: &visitor)
@@ -56,7 +58,7 @@ public struct BatchParser: Sendable {
     /// Convenient for tests and tools; it costs one small allocation per call (the closure is
     /// wrapped to fit `BatchVisitor`), where a `BatchVisitor` struct costs none.
     public func parse(
-        _ body: UnsafeRawBufferPointer, format: BatchFormat, scratch: inout [UInt8], _ handle: (BatchEvent) -> Void
+        _ body: UnsafeRawBufferPointer, format: BatchFormat, scratch: inout BatchParseScratch, _ handle: (BatchEvent) -> Void
     ) -> Result<BatchSummary, BatchParseError> {
         withoutActuallyEscaping(handle) { handle in
             var visitor = ClosureBatchVisitor(handle: handle)
@@ -65,59 +67,57 @@ public struct BatchParser: Sendable {
     }
 
     private func parseDocument<Visitor: BatchVisitor>(
-        _ body: UnsafeRawBufferPointer, scratch: inout [UInt8], visitor: inout Visitor
+        _ body: UnsafeRawBufferPointer, scratch: inout BatchParseScratch, visitor: inout Visitor
     ) -> Result<BatchSummary, BatchParseError> {
-        guard JSONByte.skipWhitespace(body, from: 0) < body.count else { return .failure(.emptyBody) }
-        let top: Range<Int>
-        switch scanner.validate(body) {
-        case .success(let range): top = range
-        case .failure(let error): return .failure(.invalidJSON(error))
+        let first = JSONByte.skipWhitespace(body, from: 0)
+        guard first < body.count else { return .failure(.emptyBody) }
+        let form: BatchItemRecorder.Form? = switch body[first] {
+        case JSONByte.openBracket: .array
+        case JSONByte.openBrace: .envelope
+        default: nil
         }
-        let array: Range<Int>
-        switch body[top.lowerBound] {
-        case JSONByte.openBracket:
-            array = top
-        case JSONByte.openBrace:
-            switch itemsArray(body, objectAt: top.lowerBound) {
-            case .success(let range): array = range
-            case .failure(let error): return .failure(error)
-            }
-        default:
-            return .failure(.notBatch)
+        var recorder = BatchItemRecorder(body: body, form: form ?? .array, limit: maxItems, items: scratch.takeItems())
+        defer { scratch.items = recorder.items }
+        if case .failure(let error) = scanner.validate(body, observer: &recorder) { return .failure(.invalidJSON(error)) }
+        guard let form else { return .failure(.notBatch) }
+        if form == .envelope {
+            guard recorder.itemsMemberCount <= 1 else { return .failure(.duplicateItems) }
+            guard recorder.itemsMemberCount == 1 else { return .failure(.missingItems) }
+            guard recorder.itemsIsArray else { return .failure(.itemsNotArray) }
         }
-        // n elements take at least 2n + 1 bytes; count only when that bound allows too many.
-        if (array.count - 1) / 2 > maxItems {
-            var elements = JSONArrayElements(body, arrayAt: array.lowerBound)
-            var count = 0
-            while elements.next() != nil {
-                count += 1
-                if count > maxItems { return .failure(.tooManyItems(limit: maxItems)) }
-            }
-        }
+        guard recorder.itemCount <= maxItems else { return .failure(.tooManyItems(limit: maxItems)) }
         var summary = BatchSummary()
-        var elements = JSONArrayElements(body, arrayAt: array.lowerBound)
-        while let start = elements.nextStart() {
-            let index = summary.itemCount
-            let end = visitItem(body, valueAt: start, index: index, scratch: &scratch, visitor: &visitor,
-                                summary: &summary)
-            elements.resume(after: end)
+        for item in recorder.items {
+            visitItem(body, item, index: summary.itemCount, scratch: &scratch.unescaped, visitor: &visitor, summary: &summary)
         }
         return .success(summary)
     }
+}
 
-    /// The range of the "items" array of the validated top-level object at `start`.
-    private func itemsArray(_ body: UnsafeRawBufferPointer, objectAt start: Int) -> Result<Range<Int>, BatchParseError> {
-        var items: Range<Int>?
-        var members = JSONObjectMembers(body, objectAt: start)
-        while let member = members.next() {
-            guard JSONString.decodedContents(UnsafeRawBufferPointer(rebasing: body[member.name]), equal: "items") else {
-                continue
-            }
-            guard items == nil else { return .failure(.duplicateItems) }
-            items = member.value
-        }
-        guard let items else { return .failure(.missingItems) }
-        guard body[items.lowerBound] == JSONByte.openBracket else { return .failure(.itemsNotArray) }
-        return .success(items)
+/// Reusable working storage of `BatchParser.parse`: recorded items and decoded `data`
+/// strings. Keep one per worker and pass it to every parse.
+public struct BatchParseScratch: Sendable {
+    /// Items the validation pass recorded.
+    var items: [ScannedItem] = []
+    /// A `data` string's decoded contents.
+    var unescaped: [UInt8] = []
+
+    public init() {}
+
+    /// Capacity kept between parses; larger storage is released.
+    static let maxRetainedItems = 16_384
+    static let maxRetainedBytes = 1 << 20
+
+    /// Takes the item storage out (emptied, capacity kept) so a recorder can fill it.
+    mutating func takeItems() -> [ScannedItem] {
+        var taken: [ScannedItem] = []
+        swap(&taken, &items)
+        return taken
+    }
+
+    /// Releases storage that grew past the retention bounds.
+    mutating func trim() {
+        if items.capacity > Self.maxRetainedItems { items = [] }
+        if unescaped.capacity > Self.maxRetainedBytes { unescaped = [] }
     }
 }

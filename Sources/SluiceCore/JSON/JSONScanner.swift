@@ -29,10 +29,18 @@ public struct JSONScanner: Sendable {
     ///
     /// Returns the range of the value without the surrounding whitespace.
     public func validate(_ bytes: UnsafeRawBufferPointer) -> Result<Range<Int>, JSONError> {
+        var observer = NoScanObserver()
+        return validate(bytes, observer: &observer)
+    }
+
+    /// Validates a whole JSON text, telling `observer` its structure on the way.
+    func validate<Observer: JSONScanObserver>(
+        _ bytes: UnsafeRawBufferPointer, observer: inout Observer
+    ) -> Result<Range<Int>, JSONError> {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             return .failure(JSONError(offset: 0, reason: .byteOrderMark))
         }
-        switch scanValue(bytes, from: 0) {
+        switch scanValue(bytes, from: 0, observer: &observer) {
         case .failure(let error):
             return .failure(error)
         case .success(let range):
@@ -45,18 +53,26 @@ public struct JSONScanner: Sendable {
     /// Validates the one value that starts at `offset` after optional whitespace, and returns
     /// its range; what follows the value is not looked at.
     public func scanValue(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Result<Range<Int>, JSONError> {
+        var observer = NoScanObserver()
+        return scanValue(bytes, from: offset, observer: &observer)
+    }
+
+    private func scanValue<Observer: JSONScanObserver>(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, observer: inout Observer
+    ) -> Result<Range<Int>, JSONError> {
         precondition(offset >= 0 && offset <= bytes.count, "JSONScanner.scanValue offset out of bounds")
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: maxDepth) { isObject in
             // Safe: `isObject` holds maxDepth entries; scan writes index `depth` only after
             // checking depth < maxDepth and reads index depth - 1 only when depth > 0.
-            scan(bytes, from: offset, isObject: isObject)
+            scan(bytes, from: offset, isObject: isObject, observer: &observer)
         }
     }
 
     /// The iterative state machine: `isObject[level]` says whether open container `level` is
     /// an object (true) or an array. Each turn of the outer loop parses one value at `index`.
-    private func scan(
-        _ bytes: UnsafeRawBufferPointer, from offset: Int, isObject: UnsafeMutableBufferPointer<Bool>
+    private func scan<Observer: JSONScanObserver>(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, isObject: UnsafeMutableBufferPointer<Bool>,
+        observer: inout Observer
     ) -> Result<Range<Int>, JSONError> {
         let count = bytes.count
         var index = JSONByte.skipWhitespace(bytes, from: offset)
@@ -67,6 +83,7 @@ public struct JSONScanner: Sendable {
             switch bytes[index] {
             case JSONByte.openBrace:
                 guard depth < maxDepth else { return failure(index, .nestingTooDeep(limit: maxDepth)) }
+                observer.didOpen(at: index, level: depth, isObject: true)
                 isObject[depth] = true
                 depth += 1
                 index = JSONByte.skipWhitespace(bytes, from: index + 1)
@@ -74,14 +91,19 @@ public struct JSONScanner: Sendable {
                 if bytes[index] == JSONByte.closeBrace {
                     depth -= 1
                     index += 1
+                    observer.didClose(end: index, level: depth)
                 } else {
                     switch scanMemberName(bytes, at: index, reason: .expectedKeyOrBrace) {
-                    case .success(let valueStart): index = valueStart; continue nextValue
+                    case .success(let valueStart):
+                        observer.didReadName(valueStart.name, level: depth)
+                        index = valueStart.value
+                        continue nextValue
                     case .failure(let error): return .failure(error)
                     }
                 }
             case JSONByte.openBracket:
                 guard depth < maxDepth else { return failure(index, .nestingTooDeep(limit: maxDepth)) }
+                observer.didOpen(at: index, level: depth, isObject: false)
                 isObject[depth] = false
                 depth += 1
                 index = JSONByte.skipWhitespace(bytes, from: index + 1)
@@ -89,22 +111,23 @@ public struct JSONScanner: Sendable {
                 if bytes[index] == JSONByte.closeBracket {
                     depth -= 1
                     index += 1
+                    observer.didClose(end: index, level: depth)
                 } else {
                     continue nextValue
                 }
             case JSONByte.quote:
                 switch scanString(bytes, from: index) {
-                case .success(let end): index = end
+                case .success(let end): observer.didEndScalar(index..<end, level: depth); index = end
                 case .failure(let error): return .failure(error)
                 }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 switch scanNumber(bytes, from: index) {
-                case .success(let end): index = end
+                case .success(let end): observer.didEndScalar(index..<end, level: depth); index = end
                 case .failure(let error): return .failure(error)
                 }
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 switch scanLiteral(bytes, from: index) {
-                case .success(let end): index = end
+                case .success(let end): observer.didEndScalar(index..<end, level: depth); index = end
                 case .failure(let error): return .failure(error)
                 }
             default:
@@ -119,7 +142,10 @@ public struct JSONScanner: Sendable {
                     if byte == JSONByte.comma {
                         index = JSONByte.skipWhitespace(bytes, from: index + 1)
                         switch scanMemberName(bytes, at: index, reason: .expectedKey) {
-                        case .success(let valueStart): index = valueStart; continue nextValue
+                        case .success(let valueStart):
+                            observer.didReadName(valueStart.name, level: depth)
+                            index = valueStart.value
+                            continue nextValue
                         case .failure(let error): return .failure(error)
                         }
                     }
@@ -133,16 +159,18 @@ public struct JSONScanner: Sendable {
                 }
                 depth -= 1
                 index += 1
+                observer.didClose(end: index, level: depth)
             }
             return .success(start..<index)
         }
     }
 
-    /// Scans `"name" ws ':' ws` at `index` and returns where the member's value starts.
+    /// Scans `"name" ws ':' ws` at `index` and returns the name's contents and where the
+    /// member's value starts.
     @inline(__always)
     private func scanMemberName(
         _ bytes: UnsafeRawBufferPointer, at index: Int, reason: JSONError.Reason
-    ) -> Result<Int, JSONError> {
+    ) -> Result<(name: Range<Int>, value: Int), JSONError> {
         guard index < bytes.count else { return failure(bytes.count, .unexpectedEnd) }
         guard bytes[index] == JSONByte.quote else { return failure(index, reason) }
         switch scanString(bytes, from: index) {
@@ -152,7 +180,7 @@ public struct JSONScanner: Sendable {
             let colon = JSONByte.skipWhitespace(bytes, from: end)
             guard colon < bytes.count else { return failure(bytes.count, .unexpectedEnd) }
             guard bytes[colon] == JSONByte.colon else { return failure(colon, .expectedColon) }
-            return .success(JSONByte.skipWhitespace(bytes, from: colon + 1))
+            return .success(((index + 1)..<(end - 1), JSONByte.skipWhitespace(bytes, from: colon + 1)))
         }
     }
 }

@@ -22,21 +22,20 @@ public struct RejectedItem: Sendable, Equatable {
 /// server parses and fills batches without allocating.
 public final class BatchScratch: @unchecked Sendable {
     // Ownership: one request at a time holds it (taken from and given back to ScratchPool).
-    /// The parser's unescape scratch (decoded `data` strings).
-    var unescape: [UInt8] = []
+    /// The parser's recorded items and decoded `data` strings.
+    var parse = BatchParseScratch()
     /// Rejected items of the current request, for the response.
     public internal(set) var rejected: [RejectedItem] = []
     /// Decoder for gzip bodies; its output buffer is reused too.
     public let inflater = GzipInflater()
 
-    /// Largest capacities kept between requests; bigger ones are released.
+    /// Largest rejection list kept between requests; a bigger one is released.
     static let maxRetainedItems = 16_384
-    static let maxRetainedBytes = 1 << 20
 
     public init() {}
 
     func reset() {
-        unescape.removeAll(keepingCapacity: unescape.capacity <= Self.maxRetainedBytes)
+        parse.trim()
         rejected.removeAll(keepingCapacity: rejected.capacity <= Self.maxRetainedItems)
     }
 }

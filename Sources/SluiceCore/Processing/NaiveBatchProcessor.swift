@@ -26,10 +26,10 @@ public struct NaiveBatchProcessor: BatchProcessor {
         let slab = ResultSlab()
         slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
         var rejected: [RejectedItem] = []
-        var unescape: [UInt8] = []
+        var parseScratch = BatchParseScratch()
         let decoder = JSONDecoder()
         let encoder = JSONEncoder()
-        let parsed = parser.parse(body, format: format, scratch: &unescape) { event in
+        let parsed = parser.parse(body, format: format, scratch: &parseScratch) { event in
             switch event {
             case .accepted(let item, let dataObject):
                 let id = String(decoding: UnsafeRawBufferPointer(rebasing: body[item.id]), as: UTF8.self)

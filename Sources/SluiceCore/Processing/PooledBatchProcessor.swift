@@ -28,7 +28,7 @@ public struct PooledBatchProcessor: BatchProcessor {
         slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
         var filler = SlabFiller(slab: slab, scratch: scratch, body: body)
         let summary: BatchSummary
-        switch parser.parse(body, format: format, scratch: &scratch.unescape, visitor: &filler) {
+        switch parser.parse(body, format: format, scratch: &scratch.parse, visitor: &filler) {
         case .failure(let error):
             pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)

@@ -138,15 +138,20 @@ struct BatchItemTests {
     func scratchIsReused() {
         let items = (0..<20).map { #"{"id":"\#($0)","data":"{\"n\":\#($0),\"pad\":\"\#(String(repeating: "p", count: $0))\"}"}"# }
         let bytes = Array(("[" + items.joined(separator: ",") + "]").utf8)
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(1024)
-        let storage = scratch.withUnsafeBufferPointer { $0.baseAddress }
-        let result = bytes.withUnsafeBytes { body in
-            var recorder = BatchRecorder(body: body)
-            return BatchParser().parse(body, format: .json, scratch: &scratch, visitor: &recorder)
+        var scratch = BatchParseScratch()
+        func parse() -> Result<BatchSummary, BatchParseError> {
+            bytes.withUnsafeBytes { body in
+                var recorder = BatchRecorder(body: body)
+                return BatchParser().parse(body, format: .json, scratch: &scratch, visitor: &recorder)
+            }
         }
-        #expect(result == .success(BatchSummary(acceptedCount: 20, rejectedCount: 0)))
-        #expect(scratch.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        #expect(parse() == .success(BatchSummary(acceptedCount: 20, rejectedCount: 0)))
+        let unescaped = scratch.unescaped.withUnsafeBufferPointer { $0.baseAddress }
+        let recorded = scratch.items.withUnsafeBufferPointer { $0.baseAddress }
+        #expect(scratch.items.capacity >= 20, "the recorded items' storage comes back to the scratch")
+        #expect(parse() == .success(BatchSummary(acceptedCount: 20, rejectedCount: 0)))
+        #expect(scratch.unescaped.withUnsafeBufferPointer { $0.baseAddress } == unescaped)
+        #expect(scratch.items.withUnsafeBufferPointer { $0.baseAddress } == recorded)
     }
 
     @Test("errors carry the item's position in a mixed batch")

@@ -29,6 +29,25 @@ struct BatchParserFormTests {
         #expect(Self.accepted(outcome) == [#"a {"x":1} -"#, #"b {} ["m"]"#])
     }
 
+    @Test("items are recorded in the validation pass: item-shaped values elsewhere in the body are not items")
+    func onlyTheItemsArrayHoldsItems() {
+        let decoy = #"[{"id":"decoy","data":{}}]"#
+        let body = #"{"before":"# + decoy + #","nested":{"items":"# + decoy + #"},"items":["# + Self.twoItems
+            + #"],"after":"# + decoy + "}"
+        let outcome = parseBatch(body)
+        #expect(outcome.summary == BatchSummary(acceptedCount: 2, rejectedCount: 0))
+        #expect(Self.accepted(outcome) == [#"a {"x":1} -"#, #"b {} ["m"]"#])
+    }
+
+    @Test("fields nested inside data or metadata are not the item's own fields")
+    func nestedFieldNamesAreNotItemFields() {
+        let body = #"[{"data":{"id":"inner","data":{},"metadata":[1]},"id":"outer","metadata":["m",""]},"#
+            + #"{"id":"x","data":{},"metadata":["ok",{"id":"y"}]},{"id":"z","data":{},"metadata":[["s"]]}]"#
+        let outcome = parseBatch(body)
+        #expect(Self.accepted(outcome) == [#"outer {"id":"inner","data":{},"metadata":[1]} ["m",""]"#])
+        #expect(outcome.items.compactMap(\.rejection?.reason) == [.badMetadata, .badMetadata])
+    }
+
     @Test("an escaped \"items\" name is still items")
     func escapedItemsName() {
         #expect(parseBatch(#"{"\u0069tems":[{"id":"a","data":{}}]}"#).summary?.acceptedCount == 1)
@@ -90,7 +109,7 @@ struct BatchParserFormTests {
     @Test("the closure form reports the same items")
     func closureForm() {
         let bytes = Array(("[" + Self.twoItems + ",1]").utf8)
-        var scratch: [UInt8] = []
+        var scratch = BatchParseScratch()
         var events: [String] = []
         let result = bytes.withUnsafeBytes { body in
             BatchParser().parse(body, format: .json, scratch: &scratch) { event in

@@ -70,7 +70,7 @@ func parseBatch(_ text: String, format: BatchFormat = .json, maxItems: Int = Bat
 /// Parses `bytes` as a batch body and records every visit.
 func parseBatch(_ bytes: [UInt8], format: BatchFormat = .json, maxItems: Int = BatchParser.defaultMaxItems) -> BatchOutcome {
     let parser = BatchParser(maxItems: maxItems)
-    var scratch: [UInt8] = []
+    var scratch = BatchParseScratch()
     return bytes.withUnsafeBytes { body in
         var recorder = BatchRecorder(body: body)
         let result = parser.parse(body, format: format, scratch: &scratch, visitor: &recorder)
