@@ -19,6 +19,7 @@ extension Connection {
                     buffer.clear()  // RFC 9112 §9.6: read and discard until the client closes.
                 } else {
                     buffer.writerIndex += received
+                    if case .body = state { bodyDeadline.didReceive(bytes: received, now: MonotonicClock.now()) }
                     processInput()
                 }
                 if case .closed = state { return }
@@ -92,7 +93,7 @@ extension Connection {
                     state = .body(headLength: headLength, decoder: decoder)
                     switch result {
                     case .needMoreBytes:
-                        setDeadline(after: context.configuration.bodyTimeout)
+                        deadline.store(bodyDeadline.due, ordering: .relaxed)
                         break loop
                     case .failed(let error):
                         reject(error)
@@ -107,7 +108,7 @@ extension Connection {
                     let needed = headLength + length
                     if buffer.readableBytes < needed {
                         buffer.reserveWritable(needed - buffer.readableBytes)
-                        setDeadline(after: context.configuration.bodyTimeout)
+                        deadline.store(bodyDeadline.due, ordering: .relaxed)
                         break loop
                     }
                     complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
@@ -162,7 +163,10 @@ extension Connection {
             self.output = output
             output.write("HTTP/1.1 100 Continue\r\n\r\n")
         }
-        setDeadline(after: context.configuration.bodyTimeout)
+        // The body clock starts now; a 100 Continue is sent at the end of this same event.
+        bodyDeadline = BodyDeadline(now: MonotonicClock.now(), timeout: context.configuration.bodyTimeout,
+                                    minBytesPerSecond: context.configuration.minBodyBytesPerSecond)
+        deadline.store(bodyDeadline.due, ordering: .relaxed)
     }
 
     /// The whole request is in the buffer: answer it.

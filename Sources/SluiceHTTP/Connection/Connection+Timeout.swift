@@ -22,4 +22,23 @@ extension Connection {
             setDeadline(after: context.configuration.lingerTimeout)
         }
     }
+
+    /// Re-arms the current phase's deadline once output that blocked reading has drained. The
+    /// write stall had replaced it (`bodyTimeout` without send progress); while we could not
+    /// write we read nothing either, so the phase's clock restarts instead of charging the
+    /// client's request for time we spent not reading it.
+    func armPhaseDeadline() {
+        let configuration = context.configuration
+        switch state {
+        case .idle:
+            setDeadline(after: configuration.idleTimeout)
+        case .head:
+            setDeadline(after: configuration.headerTimeout)
+        case .body:
+            bodyDeadline.restart(now: MonotonicClock.now())
+            deadline.store(bodyDeadline.due, ordering: .relaxed)
+        case .closingAfterWrite, .lingering, .closed:
+            break
+        }
+    }
 }

@@ -44,6 +44,8 @@ final class Connection: @unchecked Sendable {
     var peerClosed = false
     var isShuttingDown = false
     var headStartedAt: UInt64 = 0
+    /// The rate-based deadline of the body being read (meaningful in `.body` only).
+    var bodyDeadline = BodyDeadline(now: 0, timeout: .zero, minBytesPerSecond: 0)
     var dateCache = HTTPDateCache()
 
     init(fd: Int32, context: ServerContext) {
