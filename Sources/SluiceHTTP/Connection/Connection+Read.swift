@@ -76,7 +76,10 @@ extension Connection {
                 guard buffer.readableBytes > 0 else { break loop }
                 state = .head
                 headStartedAt = MonotonicClock.now()
-                deadline.store(headStartedAt &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
+                // A connection's first head is timed from accept (hyper does the same), later
+                // ones from their first byte: the idle timeout only covers the gap between requests.
+                let headClockStart = hasServedRequest ? headStartedAt : acceptedAt
+                deadline.store(headClockStart &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
             case .head:
                 switch parser.parse(buffer.readableView) {
                 case .needMoreBytes:
@@ -198,6 +201,7 @@ extension Connection {
     private func advance(messageLength: Int, close: Bool, buffer: ByteBuffer) {
         buffer.readerIndex += messageLength
         parser.reset()
+        hasServedRequest = true
         if close {
             state = .closingAfterWrite
         } else {

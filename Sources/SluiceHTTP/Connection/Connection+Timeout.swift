@@ -1,7 +1,8 @@
 extension Connection {
     /// Called on the connection's queue by the sweeper when `deadline` may have passed.
     /// Rechecks it (the connection may have made progress since) and acts on the phase:
-    /// a slow head or body gets 408 and a close; an idle, stalled or lingering one is closed.
+    /// a slow head or body gets 408 and a close; so does a new connection that never sent a
+    /// request; an idle keep-alive, stalled or lingering one is closed.
     func deadlineMayHavePassed(now: UInt64) {
         let due = deadline.load(ordering: .relaxed)
         guard due != 0, due <= now else { return }
@@ -11,6 +12,12 @@ extension Connection {
             flushOutput()
         case .body:
             reject(.bodyTimeout)
+            flushOutput()
+        case .idle where !hasServedRequest:
+            // A silent new connection. A 408 (then the lingering close) rather than a bare
+            // close: a client whose first request crossed the deadline in flight learns that it
+            // was not processed and can safely send it again, even a POST (RFC 9110 §15.5.9).
+            reject(.headerTimeout)
             flushOutput()
         case .idle, .closingAfterWrite, .lingering:
             close()
@@ -31,7 +38,7 @@ extension Connection {
         let configuration = context.configuration
         switch state {
         case .idle:
-            setDeadline(after: configuration.idleTimeout)
+            setDeadline(after: hasServedRequest ? configuration.idleTimeout : configuration.headerTimeout)
         case .head:
             setDeadline(after: configuration.headerTimeout)
         case .body:

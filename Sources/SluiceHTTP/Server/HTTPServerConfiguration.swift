@@ -8,7 +8,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var limits = HTTPLimits()
     /// Open connections beyond this get a canned 503 at accept and are closed.
     public var maxConnections = 16_384
-    /// Time allowed from a request's first byte to the end of its head (408 then close).
+    /// Time allowed for a request's head (408 then close): from accept for a connection's first
+    /// request, from the first byte for later ones. A new connection that sends nothing gets 408
+    /// and is closed when it runs out.
     public var headerTimeout: Duration = .seconds(10)
     /// Longest stall while reading a body or writing a response (408 or close).
     public var bodyTimeout: Duration = .seconds(30)
