@@ -15,10 +15,11 @@ public enum HeadParseResult: Equatable, Sendable {
 /// Feed it the bytes of the current request from its first byte on, as many as have arrived;
 /// each call resumes where the previous one stopped, so a head delivered byte by byte is still
 /// scanned once. The request line is checked byte by byte (`RequestLineScanner`): a byte that
-/// can never begin a valid request fails the parse as soon as it arrives. It records offsets (`HeaderField`) instead of building Strings, and resolves
-/// the body framing strictly: a Content-Length with a Transfer-Encoding, differing
-/// Content-Lengths, a coding other than chunked, obs-fold, bare CR or LF, control bytes in
-/// values, space before a colon, a missing Host on HTTP/1.1 are all errors, never guesses.
+/// can never begin a valid request fails the parse as soon as it arrives. It records offsets
+/// (`HeaderField`) instead of building Strings, and resolves the body framing strictly: a
+/// Content-Length with a Transfer-Encoding, differing Content-Lengths, a coding other than
+/// chunked, obs-fold, bare CR or LF, control bytes in values, space before a colon, a missing
+/// Host on HTTP/1.1 are all errors, never guesses.
 ///
 ///     var parser = HeadParser(limits: HTTPLimits())
 ///     if case .complete(let length) = parser.parse(bytes) { let head = parser.head }
