@@ -15,7 +15,7 @@ struct SluiceCommand: ParsableCommand {
     static let optionNames = [
         "host", "port", "sink", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
-        "max-body", "max-connections", "header-timeout", "body-timeout", "idle-timeout",
+        "max-body", "max-connections", "header-timeout", "body-timeout", "body-min-rate", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
     ]
 
@@ -67,11 +67,14 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Open connections beyond this get 503 at accept.")
     var maxConnections = 16_384
 
-    @Option(help: "Time from a request's first byte to the end of its head (408 beyond).")
+    @Option(help: "Time for a request's head, from accept for a connection's first request, else from its first byte (408 beyond; a connection that sends nothing gets 408 too).")
     var headerTimeout = DurationOption(.seconds(10))
 
     @Option(help: "Longest stall while reading a body or writing a response (408 or close).")
     var bodyTimeout = DurationOption(.seconds(30))
+
+    @Option(help: "Slowest request body accepted, in bytes per second (408 below it): each byte received moves the body deadline 1/rate s later, never past --body-timeout from now. Takes size units (1KiB). 0 turns it off: --body-timeout is then a stall timeout only.")
+    var bodyMinRate = ByteSizeOption(bytes: 500)
 
     @Option(help: "Keep-alive connections idle longer than this are closed.")
     var idleTimeout = DurationOption(.seconds(60))
@@ -115,6 +118,7 @@ struct SluiceCommand: ParsableCommand {
         http.maxConnections = maxConnections
         http.headerTimeout = headerTimeout.duration
         http.bodyTimeout = bodyTimeout.duration
+        http.minBodyBytesPerSecond = bodyMinRate.bytes
         http.idleTimeout = idleTimeout.duration
         let pipeline = Pipeline.Settings(
             processor: processor, sink: sink, dataDirectory: dataDir, fsync: fsync.policy,

@@ -72,7 +72,9 @@ import Testing
 
     @Test(.enabled(if: Socket.raiseOpenFileLimit() > idleCount + 500, "needs an fd hard limit above 10,500"))
     func tenThousandIdleConnections_DoNotStopTheServerAnswering() throws {
-        let sluice = try SluiceProcess()
+        // Connections that never sent a request get 408 at the header timeout from accept;
+        // this test holds them, unused, for as long as opening 10,000 takes on a busy machine.
+        let sluice = try SluiceProcess(arguments: ["--header-timeout", "120s"])
         var idle: [RawClient] = []
         idle.reserveCapacity(Self.idleCount)
         for _ in 0..<Self.idleCount { idle.append(try sluice.client()) }
@@ -96,6 +98,26 @@ import Testing
         let other = try overridden.client()
         try other.send("GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + String(repeating: "x", count: 200))
         #expect(try other.readResponse().status == 200)
+    }
+
+    @Test func bodyMinRate_ComesFromTheEnvironment() throws {
+        // Rate 0 (stall timeout only) lets a body trickle past the 2 s body timeout; the default
+        // rate, 500 B/s, would cut it off with 408 at about 2 s.
+        let sluice = try SluiceProcess(arguments: ["--body-timeout", "2s", "--sink", "discard"],
+                                       environment: ["SLUICE_BODY_MIN_RATE": "0"])
+        let client = try sluice.client(timeoutSeconds: 10)
+        let body = #"[{"id":"a","data":{}}]"#
+        try client.send("POST /batch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        let start = monotonicSeconds()
+        var rest = Substring(body)
+        while !rest.isEmpty {
+            #expect(!client.waitUntilReadable(milliseconds: 700), "answered before the body was complete")
+            try client.send(String(rest.prefix(5)))
+            rest = rest.dropFirst(5)
+        }
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(monotonicSeconds() - start > 2.0, "the trickle must outlast the body timeout to prove anything")
     }
 
     @Test func everyOption_HasAnEnvironmentVariable() throws {

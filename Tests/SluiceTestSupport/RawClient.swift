@@ -106,6 +106,15 @@ public final class RawClient {
         }
     }
 
+    /// Waits up to `milliseconds` for the server to send something or close the connection;
+    /// false when nothing happened in that time. Bounded: a test paces with it, never hangs.
+    public func waitUntilReadable(milliseconds: Int32) -> Bool {
+        if !pending.isEmpty { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, milliseconds)
+        return ready > 0
+    }
+
     /// True when the server closed the connection (EOF or reset) with no further bytes.
     public func readsEOF() throws -> Bool {
         if !pending.isEmpty { return false }

@@ -19,6 +19,7 @@ extension Connection {
                     buffer.clear()  // RFC 9112 §9.6: read and discard until the client closes.
                 } else {
                     buffer.writerIndex += received
+                    if case .body = state { bodyDeadline.didReceive(bytes: received, now: MonotonicClock.now()) }
                     processInput()
                 }
                 if case .closed = state { return }
@@ -75,7 +76,10 @@ extension Connection {
                 guard buffer.readableBytes > 0 else { break loop }
                 state = .head
                 headStartedAt = MonotonicClock.now()
-                deadline.store(headStartedAt &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
+                // A connection's first head is timed from accept (hyper does the same), later
+                // ones from their first byte: the idle timeout only covers the gap between requests.
+                let headClockStart = hasServedRequest ? headStartedAt : acceptedAt
+                deadline.store(headClockStart &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
             case .head:
                 switch parser.parse(buffer.readableView) {
                 case .needMoreBytes:
@@ -92,7 +96,7 @@ extension Connection {
                     state = .body(headLength: headLength, decoder: decoder)
                     switch result {
                     case .needMoreBytes:
-                        setDeadline(after: context.configuration.bodyTimeout)
+                        deadline.store(bodyDeadline.due, ordering: .relaxed)
                         break loop
                     case .failed(let error):
                         reject(error)
@@ -107,7 +111,7 @@ extension Connection {
                     let needed = headLength + length
                     if buffer.readableBytes < needed {
                         buffer.reserveWritable(needed - buffer.readableBytes)
-                        setDeadline(after: context.configuration.bodyTimeout)
+                        deadline.store(bodyDeadline.due, ordering: .relaxed)
                         break loop
                     }
                     complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
@@ -162,7 +166,10 @@ extension Connection {
             self.output = output
             output.write("HTTP/1.1 100 Continue\r\n\r\n")
         }
-        setDeadline(after: context.configuration.bodyTimeout)
+        // The body clock starts now; a 100 Continue is sent at the end of this same event.
+        bodyDeadline = BodyDeadline(now: MonotonicClock.now(), timeout: context.configuration.bodyTimeout,
+                                    minBytesPerSecond: context.configuration.minBodyBytesPerSecond)
+        deadline.store(bodyDeadline.due, ordering: .relaxed)
     }
 
     /// The whole request is in the buffer: answer it.
@@ -194,6 +201,7 @@ extension Connection {
     private func advance(messageLength: Int, close: Bool, buffer: ByteBuffer) {
         buffer.readerIndex += messageLength
         parser.reset()
+        hasServedRequest = true
         if close {
             state = .closingAfterWrite
         } else {

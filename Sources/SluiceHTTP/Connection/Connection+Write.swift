@@ -117,8 +117,10 @@ extension Connection {
             }
             let hadPending = isReadSuspended
             resumeReading()
+            guard hadPending else { return }
+            armPhaseDeadline()
             // Requests left in the buffer while output was backed up are framed now.
-            if hadPending, (input?.readableBytes ?? 0) > 0 { processInput() }
+            if (input?.readableBytes ?? 0) > 0 { processInput() }
         }
     }
 

@@ -44,6 +44,12 @@ final class Connection: @unchecked Sendable {
     var peerClosed = false
     var isShuttingDown = false
     var headStartedAt: UInt64 = 0
+    /// When the connection was accepted: the first request's head is due `headerTimeout` later.
+    var acceptedAt: UInt64 = 0
+    /// Whether a request was answered: from then on the idle timeout applies between requests.
+    var hasServedRequest = false
+    /// The rate-based deadline of the body being read (meaningful in `.body` only).
+    var bodyDeadline = BodyDeadline(now: 0, timeout: .zero, minBytesPerSecond: 0)
     var dateCache = HTTPDateCache()
 
     init(fd: Int32, context: ServerContext) {
@@ -54,14 +60,17 @@ final class Connection: @unchecked Sendable {
         self.response = HTTPResponse(body: ByteBuffer(capacity: 512))
     }
 
-    /// Registers the read source and arms the idle deadline. Call once, right after accept.
+    /// Registers the read source and arms the first request's header deadline (from accept,
+    /// so a connection that never sends a byte is not held for the idle timeout). Call once,
+    /// right after accept.
     func start() {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [unowned self] in self.readable() }
         source.setCancelHandler { [self] in self.sourceCancelled() }
         readSource = source
         liveSources = 1
-        setDeadline(after: context.configuration.idleTimeout)
+        acceptedAt = MonotonicClock.now()
+        deadline.store(acceptedAt &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
         // Safe without the queue: no event can run before resume().
         isShuttingDown = context.isDraining.load(ordering: .relaxed)
         source.resume()

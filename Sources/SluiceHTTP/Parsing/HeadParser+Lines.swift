@@ -1,22 +1,16 @@
 extension HeadParser {
-    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3).
+    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3). Its syntax was
+    /// checked byte by byte as it arrived (`RequestLineScanner`), which also found the two
+    /// spaces; what is left needs the whole line: the method's name, the version number and
+    /// the target's form.
     mutating func parseRequestLine(_ line: UnsafeRawBufferPointer, at offset: Int) -> HTTPParseError? {
-        var index = 0
-        while index < line.count, ByteClass.isToken(line[index]) { index += 1 }
-        guard index > 0, index < line.count, line[index] == UInt8(ascii: " ") else {
-            return index == 0 || (index < line.count && line[index] != UInt8(ascii: " "))
-                ? .invalidMethod : .malformedRequestLine
-        }
-        head.method = HTTPMethod.classify(UnsafeRawBufferPointer(rebasing: line[0..<index]))
-        let targetStart = index + 1
-        index = targetStart
-        while index < line.count, line[index] != UInt8(ascii: " ") {
-            guard ByteClass.isTarget(line[index]) else { return .invalidTarget }
-            index += 1
-        }
-        guard index > targetStart, index < line.count else { return .malformedRequestLine }
-        let targetEnd = index
-        let version = UnsafeRawBufferPointer(rebasing: line[(index + 1)...])
+        let methodEnd = requestLine.methodEnd - offset
+        let targetStart = methodEnd + 1
+        let targetEnd = requestLine.targetEnd - offset
+        precondition(0 < methodEnd && methodEnd < targetEnd && targetEnd < line.count,
+                     "request line accepted by RequestLineScanner without its two spaces")
+        head.method = HTTPMethod.classify(UnsafeRawBufferPointer(rebasing: line[0..<methodEnd]))
+        let version = UnsafeRawBufferPointer(rebasing: line[(targetEnd + 1)...])
         switch parseVersion(version) {
         case .success(let parsed): head.version = parsed
         case .failure(let error): return error
@@ -26,16 +20,12 @@ extension HeadParser {
         return locatePath(UnsafeRawBufferPointer(rebasing: line[targetStart..<targetEnd]), base: offset + targetStart)
     }
 
-    /// HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
+    /// The version number of an HTTP-version whose syntax, "HTTP/" DIGIT "." DIGIT, the scanner
+    /// checked: 1.x is served (a higher minor as 1.1, RFC 9110 §2.5), any other major is 505.
     private func parseVersion(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPVersion, HTTPParseError> {
-        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), bytes[6] == UInt8(ascii: ".") else {
-            return .failure(.malformedVersion)
-        }
-        let major = bytes[5], minor = bytes[7]
-        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        guard digits.contains(major), digits.contains(minor) else { return .failure(.malformedVersion) }
-        guard major == UInt8(ascii: "1") else { return .failure(.unsupportedVersion) }
-        return .success(minor == UInt8(ascii: "0") ? .http10 : .http11)
+        precondition(bytes.count == 8, "HTTP-version accepted by RequestLineScanner is not 8 bytes")
+        guard bytes[5] == UInt8(ascii: "1") else { return .failure(.unsupportedVersion) }
+        return .success(bytes[7] == UInt8(ascii: "0") ? .http10 : .http11)
     }
 
     /// Finds the path in an origin-form, absolute-form or asterisk-form target (RFC 9112 §3.2).

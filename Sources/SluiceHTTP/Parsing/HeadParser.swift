@@ -14,10 +14,12 @@ public enum HeadParseResult: Equatable, Sendable {
 ///
 /// Feed it the bytes of the current request from its first byte on, as many as have arrived;
 /// each call resumes where the previous one stopped, so a head delivered byte by byte is still
-/// scanned once. It records offsets (`HeaderField`) instead of building Strings, and resolves
-/// the body framing strictly: a Content-Length with a Transfer-Encoding, differing
-/// Content-Lengths, a coding other than chunked, obs-fold, bare CR or LF, control bytes in
-/// values, space before a colon, a missing Host on HTTP/1.1 are all errors, never guesses.
+/// scanned once. The request line is checked byte by byte (`RequestLineScanner`): a byte that
+/// can never begin a valid request fails the parse as soon as it arrives. It records offsets
+/// (`HeaderField`) instead of building Strings, and resolves the body framing strictly: a
+/// Content-Length with a Transfer-Encoding, differing Content-Lengths, a coding other than
+/// chunked, obs-fold, bare CR or LF, control bytes in values, space before a colon, a missing
+/// Host on HTTP/1.1 are all errors, never guesses.
 ///
 ///     var parser = HeadParser(limits: HTTPLimits())
 ///     if case .complete(let length) = parser.parse(bytes) { let head = parser.head }
@@ -33,6 +35,7 @@ public struct HeadParser: Sendable {
     private var lineStart = 0
     private var searchFrom = 0
     private var emptyLinesSkipped = 0
+    var requestLine = RequestLineScanner()
     var tracker = FramingTracker()
 
     public init(limits: HTTPLimits) {
@@ -48,6 +51,7 @@ public struct HeadParser: Sendable {
         lineStart = 0
         searchFrom = 0
         emptyLinesSkipped = 0
+        requestLine.reset()
         tracker = FramingTracker()
     }
 
@@ -55,8 +59,23 @@ public struct HeadParser: Sendable {
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> HeadParseResult {
         precondition(phase != .complete, "HeadParser.parse called after completion without reset()")
         while true {
-            guard let lineFeed = findLineFeed(bytes) else {
-                return checkIncompleteLimits(available: bytes.count)
+            let lineFeed: Int
+            if phase == .requestLine {
+                // Byte by byte, so junk is refused at its first byte; never past the point
+                // where the line is over its limit, so whole and byte-by-byte input agree.
+                let end = min(bytes.count, lineStart + limits.maxRequestLineBytes + 2, limits.maxHeaderBytes + 1)
+                let (next, outcome) = requestLine.scan(bytes, from: searchFrom, to: max(end, searchFrom))
+                searchFrom = next
+                switch outcome {
+                case .needMoreBytes: return checkIncompleteLimits(available: bytes.count)
+                case .failed(let error): return .failed(error)
+                case .lineEnded(let found): lineFeed = found
+                }
+            } else {
+                guard let found = findLineFeed(bytes) else {
+                    return checkIncompleteLimits(available: bytes.count)
+                }
+                lineFeed = found
             }
             searchFrom = lineFeed + 1
             guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
@@ -115,7 +134,8 @@ public struct HeadParser: Sendable {
     }
 
     private func checkIncompleteLimits(available: Int) -> HeadParseResult {
-        if phase == .requestLine, available - lineStart > limits.maxRequestLineBytes {
+        // The request line may have maxRequestLineBytes and its CR before the LF is due.
+        if phase == .requestLine, available - lineStart > limits.maxRequestLineBytes + 1 {
             return .failed(.requestLineTooLong(limit: limits.maxRequestLineBytes))
         }
         if available > limits.maxHeaderBytes {

@@ -8,10 +8,21 @@ public struct HTTPServerConfiguration: Sendable {
     public var limits = HTTPLimits()
     /// Open connections beyond this get a canned 503 at accept and are closed.
     public var maxConnections = 16_384
-    /// Time allowed from a request's first byte to the end of its head (408 then close).
+    /// Time allowed for a request's head (408 then close): from accept for a connection's first
+    /// request, from the first byte for later ones. A new connection that sends nothing gets 408
+    /// and is closed when it runs out.
     public var headerTimeout: Duration = .seconds(10)
     /// Longest stall while reading a body or writing a response (408 or close).
     public var bodyTimeout: Duration = .seconds(30)
+    /// Slowest request body accepted, in bytes per second (408 then close), after Apache's
+    /// mod_reqtimeout MinRate: the body is due `bodyTimeout` after the head, and each byte
+    /// received moves that deadline 1/rate seconds later, never past now + `bodyTimeout`.
+    /// A body of n bytes thus has `bodyTimeout` + n/rate to arrive. 0 turns the rate off (the
+    /// deadline restarts on every byte: stall timeout only). Time spent unable to send a
+    /// response (the client is not reading) is not charged to the body: the write stall has
+    /// its own limit, `bodyTimeout` without progress, and the body clock restarts once the
+    /// output drained. With `Expect: 100-continue` the clock starts as the 100 is sent.
+    public var minBodyBytesPerSecond = 500
     /// How long a keep-alive connection may sit idle between requests before it is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// After a response with `Connection: close`, how long to discard what the client still
