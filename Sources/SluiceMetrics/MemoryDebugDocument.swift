@@ -78,6 +78,7 @@ public enum MemoryDebugDocument {
                             json.member("gets", pool.gets)
                             json.member("misses", pool.misses)
                             json.member("idle_objects", pool.idleObjects)
+                            json.member("idle_bytes", pool.idleBytes)
                         }
                     }
                 }

@@ -81,6 +81,8 @@ public enum PrometheusExposition {
         for pool in service.pools { writer.sample("sluice_pool_misses_total", labels: ["pool": pool.name], value: pool.misses) }
         writer.family("sluice_pool_idle_objects", .gauge, help: "Objects idle in the pool.")
         for pool in service.pools { writer.sample("sluice_pool_idle_objects", labels: ["pool": pool.name], value: pool.idleObjects) }
+        writer.family("sluice_pool_idle_bytes", .gauge, help: "Heap bytes the pool's idle objects keep reserved.")
+        for pool in service.pools { writer.sample("sluice_pool_idle_bytes", labels: ["pool": pool.name], value: pool.idleBytes) }
         let sink = service.sink
         writer.family("sluice_sink_flushes_total", .counter, help: "Batch buffer flushes written to the sink.")
         writer.sample("sluice_sink_flushes_total", value: sink.flushes)

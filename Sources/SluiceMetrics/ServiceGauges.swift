@@ -39,7 +39,8 @@ public struct ServiceGauges: Sendable, Equatable {
 }
 
 /// One object pool: `sluice_pool_gets_total`, `sluice_pool_misses_total`,
-/// `sluice_pool_idle_objects`, labelled `pool="<name>"`. Hits are gets − misses.
+/// `sluice_pool_idle_objects`, `sluice_pool_idle_bytes`, labelled `pool="<name>"`. Hits are
+/// gets − misses.
 public struct PoolStats: Sendable, Equatable {
     public var name: String
     /// Takes from the pool.
@@ -48,12 +49,15 @@ public struct PoolStats: Sendable, Equatable {
     public var misses: UInt64
     /// Objects waiting in the pool now.
     public var idleObjects: Int
+    /// Heap bytes the idle objects keep reserved.
+    public var idleBytes: Int
 
-    public init(name: String, gets: UInt64, misses: UInt64, idleObjects: Int) {
+    public init(name: String, gets: UInt64, misses: UInt64, idleObjects: Int, idleBytes: Int = 0) {
         self.name = name
         self.gets = gets
         self.misses = misses
         self.idleObjects = idleObjects
+        self.idleBytes = idleBytes
     }
 }
 

@@ -96,15 +96,17 @@ final class Pipeline: Sendable {
     func gauges(server: HTTPServer?) -> ServiceGauges {
         let connections = server?.connectionStatistics ?? (open: 0, accepted: 0, rejected: 0)
         let results = pool.statistics
-        let buffers = server?.bufferStatistics ?? (takes: 0, misses: 0, idle: 0)
+        let buffers = server?.bufferStatistics ?? (takes: 0, misses: 0, idle: 0, idleBytes: 0)
         let counters = sink.metrics.counters
         let durations = sink.metrics.flushDurations.snapshot()
         return ServiceGauges(
             connectionsOpen: connections.open, connectionsTotal: UInt64(connections.accepted),
             bufferItems: buffer.itemCount, bufferCapacityItems: buffer.configuration.maxItems,
             pools: [
-                PoolStats(name: "result_slab", gets: UInt64(results.gets), misses: UInt64(results.misses), idleObjects: results.idle),
-                PoolStats(name: "io_buffer", gets: UInt64(buffers.takes), misses: UInt64(buffers.misses), idleObjects: buffers.idle),
+                PoolStats(name: "result_slab", gets: UInt64(results.gets), misses: UInt64(results.misses), idleObjects: results.idle,
+                          idleBytes: results.idleBytes),
+                PoolStats(name: "io_buffer", gets: UInt64(buffers.takes), misses: UInt64(buffers.misses), idleObjects: buffers.idle,
+                          idleBytes: buffers.idleBytes),
             ],
             sink: SinkStats(
                 flushes: UInt64(counters.flushes), itemsWritten: UInt64(counters.itemsWritten),

@@ -93,6 +93,10 @@ sluice_pool_misses_total{pool="odd \"pool\"\\\nname"} 0
 # TYPE sluice_pool_idle_objects gauge
 sluice_pool_idle_objects{pool="results"} 64
 sluice_pool_idle_objects{pool="odd \"pool\"\\\nname"} 0
+# HELP sluice_pool_idle_bytes Heap bytes the pool's idle objects keep reserved.
+# TYPE sluice_pool_idle_bytes gauge
+sluice_pool_idle_bytes{pool="results"} 1048576
+sluice_pool_idle_bytes{pool="odd \"pool\"\\\nname"} 0
 # HELP sluice_sink_flushes_total Batch buffer flushes written to the sink.
 # TYPE sluice_sink_flushes_total counter
 sluice_sink_flushes_total 4

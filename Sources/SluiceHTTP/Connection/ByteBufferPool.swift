@@ -3,46 +3,113 @@ import Synchronization
 /// A bounded pool of `ByteBuffer`s shared by all connections.
 ///
 /// A connection takes a buffer when bytes arrive and gives it back when it has nothing
-/// buffered, so 10,000 idle keep-alive connections hold no buffers at all. Buffers that grew
-/// past `maxRetainedCapacity` (a large body) are freed on return instead of pooled, and at most
-/// `maxIdle` buffers are kept, so the pool's memory is bounded.
+/// buffered, so 10,000 idle keep-alive connections hold no buffers at all. Large buffers are
+/// kept too, so a service receiving 650 KB bodies does not allocate one per request: when a
+/// body needs more room than its buffer has, `reserveWritable(_:in:)` swaps in an idle buffer
+/// that is big enough before it grows one. The pool's memory is bounded three ways: at most
+/// `maxIdle` buffers, at most `maxIdleBytes` of their capacity in all, and none larger than
+/// `maxRetainedCapacity`.
 package final class ByteBufferPool: Sendable {
-    private let free: Mutex<[ByteBuffer]>
+    private struct State {
+        var free: [ByteBuffer] = []
+        /// Capacity of the idle buffers, summed.
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
     private let initialCapacity: Int
     private let maxRetainedCapacity: Int
     private let maxIdle: Int
+    private let maxIdleBytes: Int
     // Relaxed: statistics only, read by the monitor; no ordering with the buffers is implied.
     private let takes = Atomic<Int>(0)
     private let misses = Atomic<Int>(0)
+    private let idle = Atomic<Int>(0)
+    private let idleBytes = Atomic<Int>(0)
 
-    package init(initialCapacity: Int, maxRetainedCapacity: Int, maxIdle: Int) {
+    package init(initialCapacity: Int, maxRetainedCapacity: Int, maxIdle: Int, maxIdleBytes: Int) {
         self.initialCapacity = initialCapacity
         self.maxRetainedCapacity = max(initialCapacity, maxRetainedCapacity)
         self.maxIdle = maxIdle
-        var buffers: [ByteBuffer] = []
-        buffers.reserveCapacity(maxIdle)
-        self.free = Mutex(buffers)
+        self.maxIdleBytes = maxIdleBytes
     }
 
-    /// Takes an empty buffer, allocating one when the pool is empty.
+    /// Takes an empty buffer, allocating one when the pool is empty (a miss).
     package func take() -> ByteBuffer {
         takes.add(1, ordering: .relaxed)
-        if let buffer = free.withLock({ $0.popLast() }) { return buffer }
+        let buffer = state.withLock { state -> ByteBuffer? in
+            guard let buffer = state.free.popLast() else { return nil }
+            state.bytes -= buffer.capacity
+            publish(state)
+            return buffer
+        }
+        if let buffer { return buffer }
         misses.add(1, ordering: .relaxed)
         return ByteBuffer(capacity: initialCapacity)
     }
 
-    /// Returns a buffer; its content is discarded.
+    /// Returns `buffer` with at least `count` writable bytes: `buffer` itself when it has the
+    /// room (after compacting), else an idle buffer big enough holding a copy of its unread
+    /// bytes (and `buffer` goes back to the pool), else `buffer` grown (a miss: an allocation).
+    package func reserveWritable(_ count: Int, in buffer: ByteBuffer) -> ByteBuffer {
+        if buffer.writableBytes >= count { return buffer }
+        buffer.compact()
+        if buffer.writableBytes >= count { return buffer }
+        takes.add(1, ordering: .relaxed)
+        let needed = buffer.readableBytes + count
+        let larger = state.withLock { state -> ByteBuffer? in
+            guard let index = state.free.lastIndex(where: { $0.capacity >= needed }) else { return nil }
+            let found = state.free.remove(at: index)
+            state.bytes -= found.capacity
+            publish(state)
+            return found
+        }
+        guard let larger else {
+            misses.add(1, ordering: .relaxed)
+            buffer.reserveWritable(count)
+            return buffer
+        }
+        larger.write(buffer.readableView)
+        give(buffer)
+        return larger
+    }
+
+    /// Returns a buffer; its content is discarded. Kept while the bounds allow, else freed.
     package func give(_ buffer: ByteBuffer) {
         guard buffer.capacity <= maxRetainedCapacity else { return }
         buffer.clear()
-        free.withLock { list in
-            if list.count < maxIdle { list.append(buffer) }
+        state.withLock { state in
+            guard state.free.count < maxIdle, buffer.capacity <= maxIdleBytes - state.bytes else { return }
+            state.free.append(buffer)
+            state.bytes += buffer.capacity
+            publish(state)
         }
     }
 
-    /// (takes, misses, idle) for monitoring.
-    package var statistics: (takes: Int, misses: Int, idle: Int) {
-        (takes.load(ordering: .relaxed), misses.load(ordering: .relaxed), free.withLock { $0.count })
+    /// Frees every idle buffer (the memory guard's lever); returns the bytes released.
+    @discardableResult
+    package func releaseIdle() -> Int {
+        let released = state.withLock { state -> [ByteBuffer] in
+            defer {
+                state.bytes = 0
+                publish(state)
+            }
+            let released = state.free
+            state.free.removeAll(keepingCapacity: true)
+            return released
+        }
+        // Outside the lock: the buffers are freed here.
+        return released.reduce(0) { $0 + $1.capacity }
+    }
+
+    private func publish(_ state: borrowing State) {
+        idle.store(state.free.count, ordering: .relaxed)
+        idleBytes.store(state.bytes, ordering: .relaxed)
+    }
+
+    /// Counters and occupancy for monitoring; read without locking.
+    package var statistics: (takes: Int, misses: Int, idle: Int, idleBytes: Int) {
+        (takes.load(ordering: .relaxed), misses.load(ordering: .relaxed), idle.load(ordering: .relaxed),
+         idleBytes.load(ordering: .relaxed))
     }
 }

@@ -5,11 +5,12 @@ extension Connection {
     /// the buffer before returning (one event may carry several pipelined requests).
     func readable() {
         if case .closed = state { return }
-        let buffer = input ?? context.buffers.take()
+        var buffer = input ?? context.buffers.take()
         input = buffer
         for _ in 0..<4 {
             if buffer.writableBytes < 2048 {
-                buffer.reserveWritable(max(2048, buffer.capacity / 2))
+                buffer = context.buffers.reserveWritable(max(2048, buffer.capacity / 2), in: buffer)
+                input = buffer
             }
             let space = buffer.writableBytes
             // Safe: reserveWritable guaranteed `space` writable bytes at writerIndex.
@@ -21,6 +22,8 @@ extension Connection {
                     buffer.writerIndex += received
                     if case .body = state { bodyDeadline.didReceive(bytes: received, now: MonotonicClock.now()) }
                     processInput()
+                    // Framing may have moved the input to a larger pooled buffer.
+                    if let current = input { buffer = current }
                 }
                 if case .closed = state { return }
                 if received < space || isReadSuspended { break }
@@ -110,7 +113,8 @@ extension Connection {
                     }
                     let needed = headLength + length
                     if buffer.readableBytes < needed {
-                        buffer.reserveWritable(needed - buffer.readableBytes)
+                        // The whole body is read into one buffer: a large one from the pool if idle.
+                        input = context.buffers.reserveWritable(needed - buffer.readableBytes, in: buffer)
                         deadline.store(bodyDeadline.due, ordering: .relaxed)
                         break loop
                     }

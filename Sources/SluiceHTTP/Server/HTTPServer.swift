@@ -49,7 +49,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Pooled read/write buffer statistics for metrics.
-    public var bufferStatistics: (takes: Int, misses: Int, idle: Int) { context.buffers.statistics }
+    public var bufferStatistics: (takes: Int, misses: Int, idle: Int, idleBytes: Int) { context.buffers.statistics }
 
     /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
     /// (their responses carry `Connection: close`), and force-close what remains at `deadline`.

@@ -30,10 +30,14 @@ public struct HTTPServerConfiguration: Sendable {
     public var lingerTimeout: Duration = .seconds(2)
     /// Initial size of a connection's read buffer.
     public var readBufferBytes = 16 * 1024
-    /// Buffers that grew beyond this (large bodies) are freed rather than pooled.
-    public var maxRetainedBufferBytes = 256 * 1024
+    /// Buffers that grew beyond this are freed rather than pooled (the default holds an
+    /// 8 MiB body and its head).
+    public var maxRetainedBufferBytes = 16 << 20
     /// Pooled idle buffers kept for reuse.
     public var maxIdleBuffers = 256
+    /// Most bytes the idle buffers may hold in all: large bodies reuse large buffers up to
+    /// this bound instead of allocating one per request.
+    public var maxIdleBufferBytes = 32 << 20
     /// A connection stops reading new requests while this much response data is unsent.
     public var maxPendingOutputBytes = 1024 * 1024
     /// Serial event queues that connections are spread over; 0 means one per core.

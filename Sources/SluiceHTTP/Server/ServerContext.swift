@@ -33,7 +33,7 @@ final class ServerContext: Sendable {
         self.buffers = ByteBufferPool(
             initialCapacity: configuration.readBufferBytes,
             maxRetainedCapacity: configuration.maxRetainedBufferBytes,
-            maxIdle: configuration.maxIdleBuffers)
+            maxIdle: configuration.maxIdleBuffers, maxIdleBytes: configuration.maxIdleBufferBytes)
         let count = configuration.eventQueues > 0 ? configuration.eventQueues : System.coreCount
         self.eventQueues = (0..<max(1, count)).map { _ in
             DispatchQueue(label: "sluice.events", target: DispatchQueue.global())

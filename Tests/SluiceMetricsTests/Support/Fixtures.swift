@@ -9,7 +9,7 @@ enum Fixtures {
         "sluice_http_requests_total", "sluice_http_request_duration_seconds", "sluice_http_connections_open",
         "sluice_http_connections_total", "sluice_items_accepted_total", "sluice_items_rejected_total", "sluice_batches_total",
         "sluice_batch_buffer_items", "sluice_batch_buffer_capacity_items",
-        "sluice_pool_gets_total", "sluice_pool_misses_total", "sluice_pool_idle_objects",
+        "sluice_pool_gets_total", "sluice_pool_misses_total", "sluice_pool_idle_objects", "sluice_pool_idle_bytes",
         "sluice_sink_flushes_total", "sluice_sink_items_written_total", "sluice_sink_bytes_written_total",
         "sluice_sink_errors_total", "sluice_sink_flush_duration_seconds",
         "sluice_heap_inuse_bytes", "sluice_heap_free_bytes", "sluice_heap_allocations_total", "sluice_heap_frees_total",
@@ -28,7 +28,7 @@ enum Fixtures {
 
     static let service = ServiceGauges(
         connectionsOpen: 3, connectionsTotal: 17, bufferItems: 250, bufferCapacityItems: 100_000,
-        pools: [PoolStats(name: "results", gets: 500, misses: 5, idleObjects: 64), PoolStats(name: "odd \"pool\"\\\nname", gets: 0, misses: 0, idleObjects: 0)],
+        pools: [PoolStats(name: "results", gets: 500, misses: 5, idleObjects: 64, idleBytes: 1_048_576), PoolStats(name: "odd \"pool\"\\\nname", gets: 0, misses: 0, idleObjects: 0)],
         sink: SinkStats(
             flushes: 4, itemsWritten: 950, bytesWritten: 123_456, errors: 1,
             flushDuration: HistogramSnapshot(upperBounds: [0.001, 0.01], cumulativeCounts: [1, 3, 4], sum: 0.0425)))
