@@ -59,6 +59,9 @@ public struct HeadParser: Sendable {
                 return checkIncompleteLimits(available: bytes.count)
             }
             searchFrom = lineFeed + 1
+            // Judge the bytes before this LF as a call that got only them would have, so that
+            // a head over a limit fails with the limit's error however its bytes were split.
+            if case .failed(let error) = checkIncompleteLimits(available: lineFeed) { return .failed(error) }
             guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
                 return .failed(.bareLineFeed)
             }
@@ -115,7 +118,8 @@ public struct HeadParser: Sendable {
     }
 
     private func checkIncompleteLimits(available: Int) -> HeadParseResult {
-        if phase == .requestLine, available - lineStart > limits.maxRequestLineBytes {
+        // A request line of exactly the limit is still unfinished with its CR in: + 1.
+        if phase == .requestLine, available - lineStart > limits.maxRequestLineBytes + 1 {
             return .failed(.requestLineTooLong(limit: limits.maxRequestLineBytes))
         }
         if available > limits.maxHeaderBytes {
