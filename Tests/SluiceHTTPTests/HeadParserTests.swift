@@ -139,6 +139,32 @@ private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> (HeadPa
         #expect(parse(big, limits: limits).0 == .failed(.headTooLarge(limit: 200)))
     }
 
+    /// Regression (found by the head-parser fuzz target): with its CR in and its LF not yet,
+    /// a request line of exactly the limit was 414, though the same line received whole passed.
+    @Test func requestLineOfExactlyTheLimit_IsAccepted_HoweverSplit() {
+        let text = "GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+        var limits = HTTPLimits()
+        limits.maxRequestLineBytes = "GET /healthz?x=1 HTTP/1.1".utf8.count
+        #expect(parse(text, limits: limits).0 == .complete(headLength: text.utf8.count))
+        var parser = HeadParser(limits: limits)
+        let bytes = Array(text.utf8)
+        #expect(bytes[..<(limits.maxRequestLineBytes + 1)].withUnsafeBytes { parser.parse($0) } == .needMoreBytes)
+        #expect(bytes.withUnsafeBytes { parser.parse($0) } == .complete(headLength: bytes.count))
+        limits.maxRequestLineBytes -= 1
+        #expect(parse(text, limits: limits).0 == .failed(.requestLineTooLong(limit: limits.maxRequestLineBytes)))
+    }
+
+    /// Regression (found by the head-parser fuzz target): a bare LF beyond a limit was
+    /// `bareLineFeed` when the bytes came at once but the limit's error when they came slowly.
+    @Test func bareLineFeedBeyondALimit_IsTheLimitsError_HoweverSplit() {
+        var limits = HTTPLimits()
+        limits.maxRequestLineBytes = 4
+        #expect(parse("GET / HTTP/1.1\nHost: a\r\n\r\n", limits: limits).0 == .failed(.requestLineTooLong(limit: 4)))
+        limits = HTTPLimits()
+        limits.maxHeaderBytes = 30
+        #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX: 12345\n\r\n", limits: limits).0 == .failed(.headTooLarge(limit: 30)))
+    }
+
     @Test func hugeContentLength_Saturates() {
         let (result, head, _) = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n")
         #expect(result != .needMoreBytes)

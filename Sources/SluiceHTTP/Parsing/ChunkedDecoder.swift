@@ -59,9 +59,7 @@ public struct ChunkedDecoder: Sendable {
         while true {
             switch phase {
             case .size:
-                guard let line = nextLine(base, available: available) else {
-                    return available - parsed > Self.maxLineBytes ? .failed(.chunkLineTooLong(limit: Self.maxLineBytes)) : .needMoreBytes
-                }
+                guard let line = nextLine(base, available: available) else { return unfinishedLine(available: available) }
                 if case .failed(let error) = line { return .failed(error) }
                 guard case .line(let start, let end) = line else { return .needMoreBytes }
                 switch parseSizeLine(UnsafeRawBufferPointer(start: base + start, count: end - start)) {
@@ -92,9 +90,7 @@ public struct ChunkedDecoder: Sendable {
                 parsed += 2
                 phase = .size
             case .trailers:
-                guard let line = nextLine(base, available: available) else {
-                    return available - parsed > Self.maxLineBytes ? .failed(.chunkLineTooLong(limit: Self.maxLineBytes)) : .needMoreBytes
-                }
+                guard let line = nextLine(base, available: available) else { return unfinishedLine(available: available) }
                 if case .failed(let error) = line { return .failed(error) }
                 guard case .line(let start, let end) = line else { return .needMoreBytes }
                 if start == end { return .complete(bodyLength: decoded, messageLength: parsed) }
@@ -108,6 +104,12 @@ public struct ChunkedDecoder: Sendable {
     }
 
     private enum Line { case line(start: Int, end: Int), failed(HTTPParseError) }
+
+    /// The answer while a line's LF has not arrived: a line of exactly `maxLineBytes` is still
+    /// within the limit with only its CR in, so the limit is passed beyond `maxLineBytes + 1`.
+    private func unfinishedLine(available: Int) -> ChunkedDecodeResult {
+        available - parsed > Self.maxLineBytes + 1 ? .failed(.chunkLineTooLong(limit: Self.maxLineBytes)) : .needMoreBytes
+    }
 
     /// The next CRLF-terminated line from `parsed`, consuming it; nil when incomplete.
     private mutating func nextLine(_ base: UnsafeMutableRawPointer, available: Int) -> Line? {

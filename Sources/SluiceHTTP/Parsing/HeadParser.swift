@@ -78,6 +78,9 @@ public struct HeadParser: Sendable {
                 lineFeed = found
             }
             searchFrom = lineFeed + 1
+            // Judge the bytes before this LF as a call that got only them would have, so that
+            // a head over a limit fails with the limit's error however its bytes were split.
+            if case .failed(let error) = checkIncompleteLimits(available: lineFeed) { return .failed(error) }
             guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
                 return .failed(.bareLineFeed)
             }
