@@ -146,14 +146,6 @@ public final class ResultSlab: @unchecked Sendable {
         }
     }
 
-    /// Removes the records appended after the first `count` (an item found bad after it was
-    /// rendered, e.g. by a processor that re-checks it).
-    public func truncate(to count: Int) {
-        precondition(count >= 0 && count <= state.pointee.count, "ResultSlab.truncate beyond the slab")
-        state.pointee.count = count
-        state.pointee.used = count == 0 ? 0 : state.pointee.results[count - 1].recordRange.upperBound
-    }
-
     // MARK: Reading (the flusher's and the sinks' side)
 
     /// Items in the slab.
