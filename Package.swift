@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServiceTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics"]),
+        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics", "SluiceTestSupport"]),
     ]
 )
