@@ -23,12 +23,15 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("z")]
         ),
+        // ThreadSanitizer builds only: makes Synchronization.Mutex's contended hand-off visible
+        // to TSan (empty otherwise). A symlink to the service's target of the same name.
+        .target(name: "CTSanMutexAnnotations"),
         // Prometheus text exposition format 0.0.4 parser; no dependencies.
         .target(name: "PrometheusText"),
         // Workloads, the multi-interface load engine, the report and the latency chart.
         .target(
             name: "SluiceLoad",
-            dependencies: ["CCurl", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["CCurl", "CTSanMutexAnnotations", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: hotPathSettings
         ),
         // Command line: options, validation, wiring of engine, server metrics and report.

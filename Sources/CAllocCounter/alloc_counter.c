@@ -10,6 +10,18 @@
 #include <stdint.h>
 #include "CAllocCounter.h"
 
+// ThreadSanitizer defines malloc & co itself and must see every allocation and free: a second
+// definition here takes precedence, bypasses it and crashes the process before main. Under
+// TSan (`swift build --sanitize=thread`) the interposer is left out and the counters stay 0.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SLUICE_ALLOC_INTERPOSE 0
+#endif
+#endif
+#ifndef SLUICE_ALLOC_INTERPOSE
+#define SLUICE_ALLOC_INTERPOSE 1
+#endif
+
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
@@ -48,6 +60,8 @@ static inline void count_allocation(size_t size) {
 static inline void count_free(void) {
     atomic_fetch_add_explicit(&shard()->frees, 1, memory_order_relaxed);
 }
+
+#if SLUICE_ALLOC_INTERPOSE
 
 void *malloc(size_t size) {
     void *result = __libc_malloc(size);
@@ -110,6 +124,8 @@ void *pvalloc(size_t size) {
     return result;
 }
 
+#endif  // SLUICE_ALLOC_INTERPOSE
+
 sluice_alloc_totals sluice_alloc_read(void) {
     sluice_alloc_totals totals = {0, 0, 0};
     for (int i = 0; i < SHARDS; i++) {
@@ -121,6 +137,11 @@ sluice_alloc_totals sluice_alloc_read(void) {
 }
 
 int sluice_alloc_is_active(void) {
+#if SLUICE_ALLOC_INTERPOSE
     // The process-wide definition of malloc is ours only when the executable exported it.
     return dlsym(RTLD_DEFAULT, "malloc") == (void *)&malloc;
+#else
+    return 0;
+#endif
 }
+

@@ -61,8 +61,11 @@ import Testing
     @Test func failingSink_Answers503WhenFull_ThenRecovers_WithoutLosingOrDuplicating() throws {
         let data = try SegmentFiles.temporaryDirectory()
         // A soft RLIMIT_FSIZE of 0: every write to a segment fails with EFBIG, for root too.
+        // ThreadSanitizer writes a scratch file to $TMPDIR at start, which that limit would kill
+        // with SIGXFSZ; without a usable TMPDIR it skips that file (an optimisation).
         let sluice = try SluiceProcess(
             arguments: ["--data-dir", data.path, "--buffer-capacity", "100", "--flush-interval", "50ms"],
+            environment: BuildFlavor.isThreadSanitized ? ["TMPDIR": "/nonexistent-tsan-tmpdir"] : [:],
             shellPrefix: "ulimit -S -f 0;")
         var acknowledged: [String] = []
         var sawFull = false

@@ -65,14 +65,16 @@ final class Connection: @unchecked Sendable {
     /// right after accept.
     func start() {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [unowned self] in self.readable() }
-        source.setCancelHandler { [self] in self.sourceCancelled() }
         readSource = source
         liveSources = 1
         acceptedAt = MonotonicClock.now()
         deadline.store(acceptedAt &+ context.configuration.headerTimeout.nanoseconds, ordering: .relaxed)
         // Safe without the queue: no event can run before resume().
         isShuttingDown = context.isDraining.load(ordering: .relaxed)
+        // Handlers last: ThreadSanitizer orders with a handler only what happened before it
+        // was set (dispatch_resume is not modelled), so every write above must precede them.
+        source.setEventHandler { [unowned self] in self.readable() }
+        source.setCancelHandler { [self] in self.sourceCancelled() }
         source.resume()
     }
 

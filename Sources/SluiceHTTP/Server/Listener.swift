@@ -28,9 +28,11 @@ final class Listener: @unchecked Sendable {
 
     func start() {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        // Before the handlers: ThreadSanitizer orders with a handler only what happened before
+        // it was set (not what happened before resume()), and pause() reads `source`.
+        self.source = source
         source.setEventHandler { [unowned self] in self.acceptAvailable() }
         source.setCancelHandler { [fd] in Glibc.close(fd) }
-        self.source = source
         source.resume()
     }
 
