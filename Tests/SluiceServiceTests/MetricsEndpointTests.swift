@@ -23,14 +23,22 @@ import Testing
         let accepted0 = Self.value(before.bodyText, "sluice_items_accepted_total") ?? -1
         let response = try sluice.request(Self.post(#"[{"id":"a","data":{}},{"id":"b","data":{}},{"id":"","data":{}},{"data":{}}]"#))
         #expect(response.status == 200)
-        usleep(300_000)  // let the flusher write the batch
-        let after = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+        // Wait (bounded) for the flusher to write the batch; every scrape before the last is counted.
+        var after = ""
+        var scrapes = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            after = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+            scrapes += 1
+            if Self.value(after, "sluice_sink_items_written_total") == 2 { break }
+            usleep(20_000)
+        } while ContinuousClock.now < deadline
         #expect(Self.value(after, "sluice_items_accepted_total") == accepted0 + 2)
         #expect(Self.value(after, #"sluice_items_rejected_total{reason="id_length"}"#) == 1)
         #expect(Self.value(after, #"sluice_items_rejected_total{reason="missing_id"}"#) == 1)
         #expect(Self.value(after, "sluice_batches_total") == 1)
         #expect(Self.value(after, #"sluice_http_requests_total{route="/batch",status="200"}"#) == 1)
-        #expect(Self.value(after, #"sluice_http_requests_total{route="/metrics",status="200"}"#) == 1)
+        #expect(Self.value(after, #"sluice_http_requests_total{route="/metrics",status="200"}"#) == Double(scrapes))
         #expect(Self.value(after, "sluice_sink_items_written_total") == 2)
         #expect((Self.value(after, "process_resident_memory_bytes") ?? 0) > 1_000_000)
         if BuildFlavor.isThreadSanitized {
