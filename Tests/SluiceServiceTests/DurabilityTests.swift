@@ -82,7 +82,9 @@ import Testing
         #expect(sawFull, "with the sink failing the buffer fills and /batch answers 503")
         // The buffer (100) fills while the flusher holds one failed batch of at most 100.
         #expect((100...200).contains(acknowledged.count))
-        usleep(200_000)
+        // The log line is written by the flusher's event handler: wait for it (bounded).
+        let logDeadline = ContinuousClock.now + .seconds(20)
+        while !sluice.log.contains("sink write failed"), ContinuousClock.now < logDeadline { usleep(20_000) }
         #expect(sluice.log.contains("sink write failed"))
 
         // The disk "recovers": lift the limit on the running process.
