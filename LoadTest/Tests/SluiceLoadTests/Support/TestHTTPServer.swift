@@ -29,8 +29,13 @@ final class TestHTTPServer: Sendable {
     let itemsAccepted = Atomic<Int>(0)
     let batchRequests = Atomic<Int>(0)
     let metricsRequests = Atomic<Int>(0)
+    let connectionsAccepted = Atomic<Int>(0)
     private let listenFD: Int32
-    private let connections = Mutex<[Int32]>([])
+    /// Descriptors of the connections still open. A connection thread removes its descriptor
+    /// and closes it under this lock, so `stop()` never shuts down a number the process has
+    /// already reused for another socket (another test's server, a client, a pipe).
+    private let openConnections = Mutex<Set<Int32>>([])
+    private let isStopped = Atomic<Bool>(false)
     private let threads = Mutex<[POSIXThread]>([])
     private let acceptThread = Mutex<POSIXThread?>(nil)
 
@@ -64,12 +69,19 @@ final class TestHTTPServer: Sendable {
     /// `http://127.0.0.1:PORT/batch`.
     var batchURL: String { "http://127.0.0.1:\(port)/batch" }
 
-    /// Stops accepting, cuts every connection and joins every thread.
+    /// Connections accepted and not yet closed by the server.
+    var openConnectionCount: Int { openConnections.withLock { $0.count } }
+
+    /// Stops accepting, cuts every connection still open and joins every thread. Only the
+    /// first call does anything.
     func stop() {
+        guard !isStopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(listenFD, Int32(SHUT_RDWR))
         acceptThread.withLock { $0 }?.join()
         close(listenFD)
-        for fd in connections.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        openConnections.withLock { open in
+            for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
         for thread in threads.withLock({ $0 }) { thread.join() }
     }
 
@@ -80,18 +92,31 @@ final class TestHTTPServer: Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return // shut down
             }
+            // Close-on-exec (accept4 is not in Swift's Glibc): a child process the tests start
+            // meanwhile (sluice-load, sluice) must not inherit the connection and keep it open
+            // after this server closes it.
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             // Bounded reads: an idle client cannot hold a thread for more than 10 s.
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            connections.withLock { $0.append(fd) }
+            openConnections.withLock { _ = $0.insert(fd) }
+            connectionsAccepted.wrappingAdd(1, ordering: .relaxed)
             guard let thread = try? POSIXThread({ [self] in
                 TestConnection(fd: fd, server: self).serve()
-                close(fd)
+                closeConnection(fd)
             }) else {
-                close(fd)
+                closeConnection(fd)
                 continue
             }
             threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Forgets and closes a connection in one step under the lock (see `openConnections`).
+    private func closeConnection(_ fd: Int32) {
+        openConnections.withLock { open in
+            open.remove(fd)
+            close(fd)
         }
     }
 
