@@ -9,19 +9,35 @@ import Synchronization
 ///
 /// Modes make it slow on purpose: every request takes `serviceMilliseconds`, or request number
 /// `stallAtRequest` alone sleeps `stallMilliseconds` (a one-off pause, e.g. a GC); or make it
-/// close connections after `closeAfterRequests`.
+/// close connections after `closeAfterRequests` (see ``Closing``).
 final class TestHTTPServer: Sendable {
     struct Behavior: Sendable {
         var serviceMilliseconds = 0
         var stallAtRequest: Int?
         var stallMilliseconds = 0
         var servesMetrics = true
-        /// Close each connection after this many requests, saying so (`Connection: close`) or
-        /// silently, as a server whose keep-alive timeout expired.
+        /// Close each connection after this many requests, in the way `closing` says.
         var closeAfterRequests: Int?
-        var announcesClose = true
+        var closing = Closing.announced
         /// Send batch replies with `Transfer-Encoding: chunked` (two chunks) instead of a length.
         var chunkedReplies = false
+        /// `SO_RCVBUF` of every connection (no autotuning), to keep a large request from fitting
+        /// in the server's socket buffer.
+        var receiveBufferBytes: Int?
+    }
+
+    /// How a connection ends after `closeAfterRequests` answers.
+    enum Closing: Sendable {
+        /// The last answer says `Connection: close`.
+        case announced
+        /// Closed right after the last answer without saying so, as by a server whose
+        /// keep-alive timeout expired while the client was about to reuse the connection.
+        case silently
+        /// The head of the next request is read, then the connection is closed without an
+        /// answer (and the request is not counted): the close crossed a request already on its
+        /// way. Bytes left unread (a large body) make the close a reset, possibly while the
+        /// client is still writing.
+        case afterNextHead
     }
 
     let port: Int
@@ -45,6 +61,11 @@ final class TestHTTPServer: Sendable {
         guard fd >= 0 else { throw TestServerError.setup("socket", errno) }
         var reuse: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        if let bytes = behavior.receiveBufferBytes {
+            // Set on the listening socket, so accepted connections start with it.
+            var size = Int32(bytes)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
