@@ -3,7 +3,8 @@ import SluiceLoad
 import Testing
 
 /// Real runs of the engine against ``TestHTTPServer`` on 127.0.0.1. Serialized: they measure
-/// time, and the machine has two cores.
+/// latency, and the machine has two cores. The machine may be busy, so the checks on time are
+/// the ones the schedule or the server's delays guarantee, never a speed.
 @Suite("End to end", .serialized)
 struct EndToEndTests {
     private func plan(
@@ -55,21 +56,35 @@ struct EndToEndTests {
         #expect(result.acknowledgedItems == 500)
     }
 
-    @Test(arguments: [true, false], LoadEngine.allCases)
-    func closedConnections_AreReopened(announced: Bool, engine: LoadEngine) throws {
-        let server = try TestHTTPServer(.init(closeAfterRequests: 5, announcesClose: announced))
+    @Test(arguments: [TestHTTPServer.Closing.announced, .silently, .afterNextHead], LoadEngine.allCases)
+    func closedConnections_AreReopened(closing: TestHTTPServer.Closing, engine: LoadEngine) throws {
+        let server = try TestHTTPServer(.init(closeAfterRequests: 5, closing: closing))
         defer { server.stop() }
         let result = try LoadRunner(plan: try plan(server, connections: 2, requests: 100, items: 3, engine: engine)).run()
-        #expect(result.completedRequests + result.failedRequests == 100)
+        // Announced: the next request goes on a new connection. Otherwise a request can find its
+        // reused connection dead before any answer (always so after the next head was read): it
+        // is sent once more on a new connection, so nothing fails and nothing is sent twice.
+        #expect(result.count(status: 200) == 100, "errors: \(result.errorCounts)")
+        #expect(result.failedRequests == 0)
+        #expect(server.batchRequests.load(ordering: .relaxed) == 100, "every request was served exactly once")
         #expect(result.connectionsOpened >= 20, "a new connection every 5 requests")
-        #expect(result.acknowledgedItems == server.itemsAccepted.load(ordering: .relaxed))
-        if announced {
-            #expect(result.count(status: 200) == 100, "Connection: close is honoured, nothing fails")
-        } else {
-            // Both engines send a request once more when a reused connection dies before any
-            // answer; the close can still race a request that was already read (curl: a reset).
-            #expect(result.count(status: 200) >= (engine == .wire ? 100 : 90), "a reused connection that died is retried")
-        }
+        #expect(result.acknowledgedItems == 300)
+        #expect(server.itemsAccepted.load(ordering: .relaxed) == 300)
+    }
+
+    @Test(arguments: LoadEngine.allCases)
+    func closeWhileTheRequestIsWritten_IsSentAgain(engine: LoadEngine) throws {
+        // Each connection answers one request, then reads the head of the next and closes with
+        // its body unread: a reset. A 6.8 MB body cannot fit in the client's send buffer (at most
+        // 4 MB) plus the server's fixed 64 KiB, so the reset arrives while the request is still
+        // being written.
+        let server = try TestHTTPServer(.init(closeAfterRequests: 1, closing: .afterNextHead, receiveBufferBytes: 65_536))
+        defer { server.stop() }
+        let result = try LoadRunner(plan: try plan(server, connections: 1, requests: 3, items: 100_000, engine: engine)).run()
+        #expect(result.count(status: 200) == 3, "errors: \(result.errorCounts)")
+        #expect(server.batchRequests.load(ordering: .relaxed) == 3)
+        #expect(server.itemsAccepted.load(ordering: .relaxed) == 300_000)
+        #expect(result.connectionsOpened == 3, "the first request opens one, each of the two resends another")
     }
 
     @Test(arguments: LoadEngine.allCases)
@@ -78,10 +93,14 @@ struct EndToEndTests {
         defer { server.stop() }
         let result = try LoadRunner(plan: try plan(server, model: .open(requestsPerSecond: 200), connections: 4,
                                                    duration: .seconds(2), engine: engine)).run()
-        #expect(result.completedRequests >= 380 && result.completedRequests <= 420, "200 req/s × 2 s ≈ 400 ± 5%")
-        #expect(abs(result.requestsPerSecond - 200) <= 10, "measured \(result.requestsPerSecond) req/s")
+        // The schedule, whatever the machine's speed: requests 0...399 due at n × 5 ms, every one
+        // sent (late ones keep their due time) and none before it was due.
+        #expect(result.completedRequests == 400, "200 req/s × 2 s")
+        #expect(result.failedRequests == 0)
         #expect(result.unsentRequests == 0)
-        #expect(server.batchRequests.load(ordering: .relaxed) == result.completedRequests)
+        #expect(server.batchRequests.load(ordering: .relaxed) == 400)
+        #expect(result.elapsedSeconds >= 1.995, "the last request is due at 1.995 s")
+        #expect(result.requestsPerSecond <= 400 / 1.995, "never faster than the rate: \(result.requestsPerSecond) req/s")
     }
 
     @Test(arguments: LoadEngine.allCases)
@@ -92,18 +111,22 @@ struct EndToEndTests {
         defer { server.stop() }
         let open = try LoadRunner(plan: try plan(server, model: .open(requestsPerSecond: 100), connections: 1,
                                                  duration: .seconds(1), engine: engine)).run()
+        // Each answer takes at least 20 ms while a new request falls due every 10 ms, so request k
+        // waits at least 10 ms longer than request k - 1 however slow the machine is.
         #expect(open.completedRequests == 100, "the backlog due before the end is still sent")
         let p50 = open.latencyMilliseconds(atPercentile: 50)
         let p99 = open.latencyMilliseconds(atPercentile: 99)
         #expect(p99 >= 700, "p99 \(p99) ms must show about 1 s of queueing")
         #expect(p99 >= 10 * 20, "p99 is far above the 20 ms service time")
-        #expect(p50 >= 300 && p50 <= 1_000, "p50 \(p50) ms: half the requests waited about half a second")
+        #expect(p50 >= 300, "p50 \(p50) ms: half the requests waited about half a second")
+        #expect(p99 - p50 >= 400, "p50 \(p50) ms, p99 \(p99) ms: the wait grows along the queue")
 
-        // The closed model against the same server only ever sees the service time.
+        // The closed model against the same server sees the service time, not the queue: its
+        // median is the 20 ms sleep plus the machine's overhead, a small part of the open p99.
         let closed = try LoadRunner(plan: try plan(server, connections: 1, duration: .milliseconds(500), engine: engine)).run()
-        let closedP99 = closed.latencyMilliseconds(atPercentile: 99)
-        #expect(closedP99 >= 19 && closedP99 < 150, "closed p99 \(closedP99) ms is about the service time")
-        #expect(p99 > 4 * closedP99)
+        let closedP50 = closed.latencyMilliseconds(atPercentile: 50)
+        #expect(closedP50 >= 19, "closed p50 \(closedP50) ms includes the service time")
+        #expect(p99 > 4 * closedP50, "open p99 \(p99) ms, closed p50 \(closedP50) ms")
     }
 
     @Test func openModel_OneStallIsChargedToEveryRequestDueDuringIt() throws {
@@ -113,25 +136,29 @@ struct EndToEndTests {
         defer { server.stop() }
         let result = try LoadRunner(plan: try plan(server, model: .open(requestsPerSecond: 200), connections: 1,
                                                    duration: .seconds(2))).run()
+        // Request 100 and those due after it wait for the stall to end: request 100 + j at least
+        // 400 - 5j ms, on any machine.
         #expect(result.completedRequests == 400)
-        #expect(result.latencyMilliseconds(atPercentile: 99) >= 300)
+        let p50 = result.latencyMilliseconds(atPercentile: 50)
+        let p99 = result.latencyMilliseconds(atPercentile: 99)
+        #expect(p99 >= 300)
         #expect(result.latencyMilliseconds(atPercentile: 90) >= 50, "10% of requests queued behind the stall")
-        #expect(result.latencyMilliseconds(atPercentile: 50) < 50, "the rest were fast")
+        #expect(4 * p50 < p99, "p50 \(p50) ms, p99 \(p99) ms: the stall is charged to the tail, not to every request")
     }
 
     @Test func stopRequest_EndsTheRunEarly() throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
-        var polls = 0
-        let result = try LoadRunner(plan: try plan(server, connections: 2, duration: .seconds(30))).run(
+        // Stop once the progress shows answers, as a person pressing Ctrl-C while watching it.
+        var answeredSoFar = 0
+        let result = try LoadRunner(plan: try plan(server, connections: 2, duration: .seconds(60))).run(
             progressInterval: .milliseconds(100),
-            shouldStop: {
-                polls += 1
-                return polls > 10
-            })
+            onProgress: { answeredSoFar = $0.completed },
+            shouldStop: { answeredSoFar > 0 })
         #expect(result.wasInterrupted)
-        #expect(result.elapsedSeconds < 5)
-        #expect(result.completedRequests > 0)
+        #expect(result.elapsedSeconds < 30, "stopped long before its 60 s")
+        #expect(result.completedRequests >= answeredSoFar)
+        #expect(result.failedRequests == 0, "the requests in flight were answered, not cut")
         #expect(result.completedRequests == server.batchRequests.load(ordering: .relaxed))
     }
 
@@ -147,7 +174,7 @@ struct EndToEndTests {
 
     @Test(arguments: LoadEngine.allCases)
     func slowResponses_TimeOutAndTheRunStillEnds(engine: LoadEngine) throws {
-        let server = try TestHTTPServer(.init(serviceMilliseconds: 1_500))
+        let server = try TestHTTPServer(.init(serviceMilliseconds: 3_000))
         defer { server.stop() }
         let started = ContinuousClock.now
         let result = try LoadRunner(plan: try plan(server, connections: 2, requests: 2, engine: engine,
@@ -155,15 +182,14 @@ struct EndToEndTests {
         #expect(result.failedRequests == 2)
         #expect(result.errorCounts[.timeout] == 2)
         #expect(result.completedRequests == 0)
-        #expect(ContinuousClock.now - started < .seconds(1.4), "the timeout, not the server, ended the requests")
+        #expect(ContinuousClock.now - started < .seconds(3), "the run ended before the server would have answered")
     }
 
     @Test func unreachableTarget_IsReportedBeforeARun() throws {
-        let server = try TestHTTPServer()
-        let url = server.batchURL
-        server.stop() // nothing listens on the port now
+        let port = try ClosedPort()
+        defer { port.close() }
         #expect {
-            try Reachability.check(try TargetURL(url))
+            try Reachability.check(try TargetURL("http://127.0.0.1:\(port.number)/batch"))
         } throws: { error in
             guard case LoadError.unreachable(let target, _) = error else { return false }
             return target.hasPrefix("127.0.0.1:")

@@ -48,12 +48,22 @@ struct RealSluiceTests {
     func sigtermUnderLoad_LosesNoAcknowledgedItem(engine: LoadEngine) throws {
         let server = try RealSluice()
         defer { server.stop() }
+        // A run far longer than the test: SIGTERM goes to sluice once it has accepted items from
+        // the load, and the run is ended with Ctrl-C (SIGINT) once sluice has exited.
         let load = try ExecutableRunner.start(
             target(server, engine: engine)
-                + ["--connections", "16", "--duration", "3s", "--items", "20", "--timeout", "5s", "--no-server-metrics"])
-        usleep(1_200_000) // the load is running
+                + ["--connections", "16", "--duration", "120s", "--items", "20", "--timeout", "5s", "--no-server-metrics"])
+        do {
+            try Condition.wait(until: "sluice accepted items from the load") { try server.itemsAccepted() > 0 }
+        } catch {
+            load.interrupt()
+            _ = load.wait(timeoutSeconds: 60)
+            throw error
+        }
         #expect(server.terminate() == 0, "sluice drains and exits 0 under load; log:\n\(server.log)")
+        load.interrupt()
         let report = try report(of: load.wait(timeoutSeconds: 60))
+        #expect(report["interrupted"] as? Bool == true)
         let acknowledged = try #require(report["items_acknowledged"] as? Int)
         #expect(acknowledged > 0, "the load ran before the signal")
         let failed = try #require(report["failed_requests"] as? Int)
@@ -85,49 +95,50 @@ final class RealSluice {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    private let process = Process()
-    private let output = Pipe()
-    private let logText = LockedText()
+    private let process: ChildProcess
     let dataDirectory: URL
     private(set) var port = 0
 
     init() throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-load-real-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary))
-        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--sink", "file", "--data-dir", dataDirectory.path,
-                             "--log-level", "info"]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLUICE_") }
-        process.standardOutput = output
-        process.standardError = output
-        let logText = self.logText
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if !chunk.isEmpty { logText.append(String(decoding: chunk, as: UTF8.self)) }
-        }
-        try process.run()
-        for _ in 0..<500 where port == 0 {
-            if let line = logText.value.split(separator: "\n").first(where: { $0.contains("listening") }),
+        process = try ChildProcess(
+            path: try #require(Self.binary),
+            arguments: ["--host", "127.0.0.1", "--port", "0", "--sink", "file", "--data-dir", dataDirectory.path,
+                        "--log-level", "info"],
+            environment: ChildProcess.currentEnvironment.filter { !$0.key.hasPrefix("SLUICE_") },
+            mergingStandardError: true)
+        // A debug build on a busy machine may take a while to start: wait for the log line.
+        try? Condition.wait(until: "sluice logs the port it listens on") {
+            if let line = log.split(separator: "\n").first(where: { $0.contains("listening") }),
                let range = line.range(of: "port=") {
                 port = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
             }
-            guard process.isRunning else { break }
-            if port == 0 { usleep(20_000) }
+            return port > 0 || !process.isRunning
         }
         guard port > 0 else {
+            let log = self.log
             stop()
-            throw RealSluiceError.didNotStart(logText.value)
+            throw RealSluiceError.didNotStart(log)
         }
     }
 
-    var log: String { logText.value }
+    /// Everything sluice wrote to stdout and stderr so far.
+    var log: String { process.standardOutput.text }
 
     /// SIGTERM, then waits (at most 30 s) for the exit status.
     func terminate() -> Int32? {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        process.send(SIGTERM)
+        guard case .exited(let status) = process.wait(timeoutSeconds: 30) else { return nil }
+        return status
+    }
+
+    /// `sluice_items_accepted_total` from the server's own /metrics.
+    func itemsAccepted() throws -> Double {
+        let page = try HTTPFetch.get("http://127.0.0.1:\(port)/metrics")
+        let text = String(decoding: page.body, as: UTF8.self)
+        let sample = text.split(separator: "\n").first { $0.hasPrefix("sluice_items_accepted_total ") }
+        return sample.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     /// Lines in every NDJSON segment the sink wrote.
@@ -143,10 +154,9 @@ final class RealSluice {
     /// Kills the process if it still runs and removes the data directory.
     func stop() {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.send(SIGKILL)
+            _ = process.wait(timeoutSeconds: 30)
         }
-        output.fileHandleForReading.readabilityHandler = nil
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 }
@@ -158,14 +168,4 @@ enum RealSluiceError: Error, CustomStringConvertible {
         case .didNotStart(let log): "sluice did not report a listening port; log:\n\(log)"
         }
     }
-}
-
-/// Text appended from the pipe's reader thread and read by the test.
-private final class LockedText: @unchecked Sendable {
-    // @unchecked: every access holds `lock`.
-    private let lock = NSLock()
-    private var text = ""
-
-    func append(_ chunk: String) { lock.withLock { text += chunk } }
-    var value: String { lock.withLock { text } }
 }

@@ -4,6 +4,7 @@ import Foundation
 /// collects its exit status and output. Every run is bounded by `timeoutSeconds`.
 enum ExecutableRunner {
     struct Outcome {
+        /// The exit status; for a process killed by a signal, 128 + the signal, as a shell says.
         var status: Int32
         var standardOutput: String
         var standardError: String
@@ -22,64 +23,41 @@ enum ExecutableRunner {
 
     /// A run started in the background; `wait` collects it.
     struct Running {
-        let process: Process
-        fileprivate let collected: ReadBack
+        let process: ChildProcess
 
-        /// Waits for the exit (at most `timeoutSeconds`, then terminates it) and returns the outcome.
+        /// Sends SIGINT, as Ctrl-C would.
+        func interrupt() {
+            process.send(SIGINT)
+        }
+
+        /// Waits for the exit (at most `timeoutSeconds`, then SIGTERM, then SIGKILL) and returns
+        /// the outcome. Output that did not reach its end is reported in `standardError`.
         func wait(timeoutSeconds: Double) -> Outcome {
-            let deadline = Date().addingTimeInterval(timeoutSeconds)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
+            var ended = process.wait(timeoutSeconds: timeoutSeconds)
+            var note = ""
+            if ended == nil {
+                note = "ExecutableRunner: still running after \(timeoutSeconds) s, terminated\n"
+                process.send(SIGTERM)
+                ended = process.waitOrKill(timeoutSeconds: 10)
             }
-            let (standardOutput, standardError) = collected.finish()
-            return Outcome(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+            let status: Int32 = switch ended {
+            case .exited(let code): code
+            case .signaled(let signal): 128 + signal
+            case nil: -1
+            }
+            let missing = "(did not reach its end 30 s after the exit)"
+            let standardOutput = process.standardOutput.wholeText(timeoutSeconds: 30) ?? missing
+            let standardError = process.standardError?.wholeText(timeoutSeconds: 30) ?? missing
+            return Outcome(status: status, standardOutput: standardOutput, standardError: note + standardError)
         }
     }
 
     /// Starts the executable and returns at once.
     static func start(_ arguments: [String]) throws -> Running {
-        let process = Process()
-        process.executableURL = executableURL
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes concurrently so a full pipe cannot block the child.
-        return Running(process: process, collected: ReadBack(output: output, error: error))
+        Running(process: try ChildProcess(path: executableURL.path, arguments: arguments))
     }
 
     static func run(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Outcome {
         try start(arguments).wait(timeoutSeconds: timeoutSeconds)
-    }
-}
-
-/// Drains a process's stdout and stderr on background threads.
-private final class ReadBack: @unchecked Sendable {
-    // @unchecked: each buffer is written by one reader thread, and read only after `group` is done.
-    private var output = Data()
-    private var error = Data()
-    private let group = DispatchGroup()
-
-    init(output: Pipe, error: Pipe) {
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            self.output = output.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            self.error = error.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-    }
-
-    func finish() -> (String, String) {
-        _ = group.wait(timeout: .now() + 30)
-        return (String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
     }
 }

@@ -20,7 +20,7 @@ struct TestConnection {
         let limit = server.behavior.closeAfterRequests ?? 1_000_000
         while served < limit, let request = readRequest(&buffer) {
             served += 1
-            let isLast = served == limit && server.behavior.announcesClose
+            let isLast = served == limit && server.behavior.closing == .announced
             switch (request.method, request.path) {
             case ("POST", "/batch"):
                 var body = request.body
@@ -39,16 +39,25 @@ struct TestConnection {
                 respond(status: "404 Not Found", body: #"{"error":"not found"}"#)
             }
         }
+        if served == limit, server.behavior.closing == .afterNextHead {
+            _ = readHead(&buffer) // and close without an answer
+        }
     }
 
-    /// The next request, or nil when the connection ended.
-    private func readRequest(_ buffer: inout [UInt8]) -> Request? {
+    /// Receives until `buffer` holds a whole request head; returns where it ends, or nil when the
+    /// connection ended first.
+    private func readHead(_ buffer: inout [UInt8]) -> Int? {
         var headEnd = Self.headEnd(in: buffer)
         while headEnd == nil {
             guard buffer.count < 65_536, receive(into: &buffer) else { return nil }
             headEnd = Self.headEnd(in: buffer)
         }
-        guard let headEnd else { return nil }
+        return headEnd
+    }
+
+    /// The next request, or nil when the connection ended.
+    private func readRequest(_ buffer: inout [UInt8]) -> Request? {
+        guard let headEnd = readHead(&buffer) else { return nil }
         let lines = String(decoding: buffer[..<headEnd], as: UTF8.self).split(separator: "\r\n")
         let parts = lines.first?.split(separator: " ") ?? []
         guard parts.count == 3 else { return nil }

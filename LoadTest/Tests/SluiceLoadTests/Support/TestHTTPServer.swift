@@ -9,19 +9,35 @@ import Synchronization
 ///
 /// Modes make it slow on purpose: every request takes `serviceMilliseconds`, or request number
 /// `stallAtRequest` alone sleeps `stallMilliseconds` (a one-off pause, e.g. a GC); or make it
-/// close connections after `closeAfterRequests`.
+/// close connections after `closeAfterRequests` (see ``Closing``).
 final class TestHTTPServer: Sendable {
     struct Behavior: Sendable {
         var serviceMilliseconds = 0
         var stallAtRequest: Int?
         var stallMilliseconds = 0
         var servesMetrics = true
-        /// Close each connection after this many requests, saying so (`Connection: close`) or
-        /// silently, as a server whose keep-alive timeout expired.
+        /// Close each connection after this many requests, in the way `closing` says.
         var closeAfterRequests: Int?
-        var announcesClose = true
+        var closing = Closing.announced
         /// Send batch replies with `Transfer-Encoding: chunked` (two chunks) instead of a length.
         var chunkedReplies = false
+        /// `SO_RCVBUF` of every connection (no autotuning), to keep a large request from fitting
+        /// in the server's socket buffer.
+        var receiveBufferBytes: Int?
+    }
+
+    /// How a connection ends after `closeAfterRequests` answers.
+    enum Closing: Sendable {
+        /// The last answer says `Connection: close`.
+        case announced
+        /// Closed right after the last answer without saying so, as by a server whose
+        /// keep-alive timeout expired while the client was about to reuse the connection.
+        case silently
+        /// The head of the next request is read, then the connection is closed without an
+        /// answer (and the request is not counted): the close crossed a request already on its
+        /// way. Bytes left unread (a large body) make the close a reset, possibly while the
+        /// client is still writing.
+        case afterNextHead
     }
 
     let port: Int
@@ -29,8 +45,13 @@ final class TestHTTPServer: Sendable {
     let itemsAccepted = Atomic<Int>(0)
     let batchRequests = Atomic<Int>(0)
     let metricsRequests = Atomic<Int>(0)
+    let connectionsAccepted = Atomic<Int>(0)
     private let listenFD: Int32
-    private let connections = Mutex<[Int32]>([])
+    /// Descriptors of the connections still open. A connection thread removes its descriptor
+    /// and closes it under this lock, so `stop()` never shuts down a number the process has
+    /// already reused for another socket (another test's server, a client, a pipe).
+    private let openConnections = Mutex<Set<Int32>>([])
+    private let isStopped = Atomic<Bool>(false)
     private let threads = Mutex<[POSIXThread]>([])
     private let acceptThread = Mutex<POSIXThread?>(nil)
 
@@ -40,6 +61,11 @@ final class TestHTTPServer: Sendable {
         guard fd >= 0 else { throw TestServerError.setup("socket", errno) }
         var reuse: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        if let bytes = behavior.receiveBufferBytes {
+            // Set on the listening socket, so accepted connections start with it.
+            var size = Int32(bytes)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -64,12 +90,19 @@ final class TestHTTPServer: Sendable {
     /// `http://127.0.0.1:PORT/batch`.
     var batchURL: String { "http://127.0.0.1:\(port)/batch" }
 
-    /// Stops accepting, cuts every connection and joins every thread.
+    /// Connections accepted and not yet closed by the server.
+    var openConnectionCount: Int { openConnections.withLock { $0.count } }
+
+    /// Stops accepting, cuts every connection still open and joins every thread. Only the
+    /// first call does anything.
     func stop() {
+        guard !isStopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(listenFD, Int32(SHUT_RDWR))
         acceptThread.withLock { $0 }?.join()
         close(listenFD)
-        for fd in connections.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        openConnections.withLock { open in
+            for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
         for thread in threads.withLock({ $0 }) { thread.join() }
     }
 
@@ -80,18 +113,31 @@ final class TestHTTPServer: Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return // shut down
             }
+            // Close-on-exec (accept4 is not in Swift's Glibc): a child process the tests start
+            // meanwhile (sluice-load, sluice) must not inherit the connection and keep it open
+            // after this server closes it.
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             // Bounded reads: an idle client cannot hold a thread for more than 10 s.
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            connections.withLock { $0.append(fd) }
+            openConnections.withLock { _ = $0.insert(fd) }
+            connectionsAccepted.wrappingAdd(1, ordering: .relaxed)
             guard let thread = try? POSIXThread({ [self] in
                 TestConnection(fd: fd, server: self).serve()
-                close(fd)
+                closeConnection(fd)
             }) else {
-                close(fd)
+                closeConnection(fd)
                 continue
             }
             threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Forgets and closes a connection in one step under the lock (see `openConnections`).
+    private func closeConnection(_ fd: Int32) {
+        openConnections.withLock { open in
+            open.remove(fd)
+            close(fd)
         }
     }
 
