@@ -43,7 +43,7 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Most items the batch buffer holds; a batch that does not fit gets 503 + Retry-After.")
     var bufferCapacity = 50_000
 
-    @Option(help: "Most bytes the batch buffer holds (the items' rendered sink records).")
+    @Option(help: "Most bytes the batch buffer holds (the memory its result slabs reserve).")
     var bufferBytes = ByteSizeOption(bytes: 64 << 20)
 
     @Option(help: "Flush the buffer at least this often.")
@@ -53,7 +53,7 @@ struct SluiceCommand: ParsableCommand {
     var flushMaxItems = 10_000
 
     @Option(help: "Most idle result slabs (one per request batch) kept for reuse.")
-    var poolCapacity = 1024
+    var poolCapacity = 4096
 
     @Option(help: "Most bytes the idle result slabs keep reserved in all; a slab keeps at most min(2 MiB, this) itself.")
     var poolBytes = ByteSizeOption(bytes: 64 << 20)

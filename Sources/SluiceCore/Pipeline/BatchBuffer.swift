@@ -20,7 +20,9 @@ public final class BatchBuffer: Sendable {
     public struct Configuration: Sendable {
         /// Most items held; `admit` answers `.full` beyond it.
         public var maxItems: Int
-        /// Most bytes held: the slabs' rendered sink records (`ResultSlab.byteCount`) summed.
+        /// Most bytes held: the heap the buffered slabs keep reserved (`ResultSlab.retainedBytes`:
+        /// arena and result block capacity, not only the rendered records), so the bound is
+        /// what the buffer really costs in memory however the batches are sized.
         public var maxBytes: Int
         /// Occupancy at which `admit` reports `isFlushDue`, so the flusher is nudged.
         public var flushThresholdItems: Int
@@ -113,7 +115,7 @@ public final class BatchBuffer: Sendable {
     public func admit(_ slab: ResultSlab) -> Admission {
         let count = slab.count
         guard count > 0 else { return .admitted(isFlushDue: false) }
-        let slabBytes = slab.byteCount
+        let slabBytes = slab.retainedBytes
         let limits = configuration
         guard count <= limits.maxItems, slabBytes <= limits.maxBytes else {
             countRejection(items: count)

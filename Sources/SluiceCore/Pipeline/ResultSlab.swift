@@ -27,7 +27,8 @@ import Glibc
 public final class ResultSlab: @unchecked Sendable {
     /// Sizes a slab starts with and keeps across reuse.
     public struct Limits: Sendable, Equatable {
-        /// Arena bytes reserved for a fresh slab (a W1 batch of 100 items renders about 13 KB).
+        /// Arena bytes reserved for a fresh slab; it doubles as records are appended (a W1 batch
+        /// of 100 items renders about 13 KB), and a pooled slab keeps what it grew to.
         public var initialBytes: Int
         /// Arena capacity above this is released on reset.
         public var maxRetainedBytes: Int
@@ -36,7 +37,7 @@ public final class ResultSlab: @unchecked Sendable {
         /// Result capacity above this is released on reset.
         public var maxRetainedResults: Int
 
-        public init(initialBytes: Int = 16 << 10, maxRetainedBytes: Int = 2 << 20, initialResults: Int = 128,
+        public init(initialBytes: Int = 1024, maxRetainedBytes: Int = 2 << 20, initialResults: Int = 16,
                     maxRetainedResults: Int = 16_384) {
             precondition(initialBytes > 0 && initialResults > 0, "ResultSlab initial sizes must be positive")
             self.initialBytes = initialBytes
