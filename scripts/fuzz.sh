@@ -33,18 +33,7 @@ declare -A module=(
 # -O keeps Swift's overflow and bounds traps (only -Ounchecked drops them); -g names the frames.
 flags=(-O -g -sanitize=fuzzer,address -parse-as-library -package-name sluice -I "$root/Sources/CZlib")
 
-install_packages() {
-  local missing=()
-  for package in zlib1g-dev; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+source "$root/scripts/packages.sh"
 
 # The sources of each instrumented library module. SluiceHTTP is only its parsers (and the
 # two types they use), so the targets need neither swift-log nor the server.
@@ -125,17 +114,17 @@ case "$command" in
     printf '%s\n' "${targets[@]}"
     ;;
   build)
-    install_packages
+    install_packages zlib1g-dev
     for target in "${targets[@]}"; do build_target "$target"; done
     ;;
   repro)
     [ $# -eq 3 ] || { echo "usage: scripts/fuzz.sh repro TARGET FILE" >&2; exit 2; }
-    install_packages
+    install_packages zlib1g-dev
     build_target "$2"
     exec "$out/bin/$2" "$3"
     ;;
   all | run)
-    install_packages
+    install_packages zlib1g-dev
     if [ "$command" = run ]; then shift; selected=("$@"); else selected=("${targets[@]}"); fi
     [ ${#selected[@]} -gt 0 ] || { echo "usage: scripts/fuzz.sh run TARGET..." >&2; exit 2; }
     for target in "${selected[@]}"; do build_target "$target"; done

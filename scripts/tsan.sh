@@ -11,17 +11,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(zlib1g-dev libcurl4-openssl-dev)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$root/scripts/packages.sh"
+install_packages zlib1g-dev libcurl4-openssl-dev
 
 if [ -z "${SLUICE_JSON_SUITE:-}" ] && [ -d "$root/../shared/conformance/json" ]; then
   export SLUICE_JSON_SUITE="$root/../shared/conformance/json"

@@ -202,16 +202,7 @@ public final class ResultSlab: @unchecked Sendable {
 
     /// Empties the slab for reuse, keeping its storage up to the retention limits.
     public func reset() {
-        if state.pointee.arenaCapacity > limits.maxRetainedBytes {
-            free(state.pointee.arena)
-            state.pointee.arena = Self.allocate(bytes: limits.initialBytes)
-            state.pointee.arenaCapacity = limits.initialBytes
-        }
-        if state.pointee.resultCapacity > limits.maxRetainedResults {
-            free(state.pointee.results)
-            state.pointee.results = Self.allocate(results: limits.initialResults)
-            state.pointee.resultCapacity = limits.initialResults
-        }
+        shrink(aboveBytes: limits.maxRetainedBytes, aboveResults: limits.maxRetainedResults)
         state.pointee.count = 0
         state.pointee.used = 0
         state.pointee.receivedAtNanoseconds = 0
@@ -222,12 +213,18 @@ public final class ResultSlab: @unchecked Sendable {
     /// must be empty.
     public func releaseExcess() {
         precondition(state.pointee.count == 0, "ResultSlab.releaseExcess on a slab that holds a batch")
-        if state.pointee.arenaCapacity > limits.initialBytes {
+        shrink(aboveBytes: limits.initialBytes, aboveResults: limits.initialResults)
+    }
+
+    /// Replaces an arena or result block larger than the given sizes by a fresh one of the
+    /// initial size; what it held is dropped.
+    private func shrink(aboveBytes maxBytes: Int, aboveResults maxResults: Int) {
+        if state.pointee.arenaCapacity > maxBytes {
             free(state.pointee.arena)
             state.pointee.arena = Self.allocate(bytes: limits.initialBytes)
             state.pointee.arenaCapacity = limits.initialBytes
         }
-        if state.pointee.resultCapacity > limits.initialResults {
+        if state.pointee.resultCapacity > maxResults {
             free(state.pointee.results)
             state.pointee.results = Self.allocate(results: limits.initialResults)
             state.pointee.resultCapacity = limits.initialResults
