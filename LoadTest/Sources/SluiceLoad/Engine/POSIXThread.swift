@@ -26,6 +26,11 @@ package struct POSIXThread {
     package func join() {
         pthread_join(handle, nil)
     }
+
+    /// Lets the thread's resources go when it returns, without anyone joining it.
+    package func detach() {
+        pthread_detach(handle)
+    }
 }
 
 private final class ThreadBody: Sendable {

@@ -154,7 +154,6 @@ final class ChildProcess: Sendable {
 final class PipeReader: Sendable {
     private let bytes = Mutex<[UInt8]>([])
     private let isAtEnd = Atomic<Bool>(false)
-    private let thread = Mutex<POSIXThread?>(nil)
 
     fileprivate init(fd: Int32) throws {
         let started = try POSIXThread { [self] in
@@ -168,7 +167,10 @@ final class PipeReader: Sendable {
             close(fd)
             isAtEnd.store(true, ordering: .releasing)
         }
-        thread.withLock { $0 = started }
+        // Detached: many readers are never asked for their whole text (their owner reads
+        // `text` only), and a finished thread nobody joins is a leak. `isAtEnd` (release /
+        // acquire) and the `bytes` lock order the reader's writes before `wholeText`'s reads.
+        started.detach()
     }
 
     /// What arrived so far.
@@ -179,10 +181,6 @@ final class PipeReader: Sendable {
         guard (try? Condition.wait(until: "the pipe reached its end", timeoutSeconds: timeoutSeconds) {
             isAtEnd.load(ordering: .acquiring)
         }) != nil else { return nil }
-        thread.withLock { started in
-            started?.join()
-            started = nil
-        }
         return text
     }
 }
