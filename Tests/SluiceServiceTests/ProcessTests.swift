@@ -12,6 +12,9 @@ import Testing
         try idle.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try idle.readResponse().status == 200)
         let inFlight = try sluice.client()
+        // One whole request first, so the server has surely accepted this connection.
+        try inFlight.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try inFlight.readResponse().status == 200)
         try inFlight.send("GET /readyz HTTP/1.1\r\nHost: t\r\n")  // head not finished yet
 
         sluice.signal(SIGTERM)

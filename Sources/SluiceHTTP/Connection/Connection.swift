@@ -145,9 +145,16 @@ final class Connection: @unchecked Sendable {
     /// answer it with `Connection: close`.
     func beginShutdown() {
         isShuttingDown = true
-        if case .idle = state, (input?.readableBytes ?? 0) == 0, (output?.readableBytes ?? 0) == 0 {
+        if case .idle = state, (input?.readableBytes ?? 0) == 0, (output?.readableBytes ?? 0) == 0, !hasUnreadBytes {
             close()
         }
+    }
+
+    /// Whether the client sent bytes the read source has not delivered yet: a request that
+    /// already arrived is served (with `Connection: close`), not dropped with the idle ones.
+    private var hasUnreadBytes: Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 }
 
