@@ -1,20 +1,41 @@
 import Synchronization
 
 /// Keeps resident memory under a limit: the counterpart of Go's `debug.SetMemoryLimit`, which
-/// Swift lacks because it has no collector to run harder. It sheds load instead (new batches
-/// get 503 while `isShedding`) and asks glibc to give free memory back (`malloc_trim`).
+/// Swift lacks because it has no collector to run harder. Most of what a busy sluice holds above
+/// its idle size is its own: idle pooled result slabs and I/O buffers. So the guard first gives
+/// that back (`ReleasableMemory`) and asks glibc to return the freed pages (`malloc_trim`), the
+/// way OpenTelemetry's memory_limiter forces a GC before it refuses data; it sheds load (new
+/// batches get 503 while `isShedding`) only when resident memory is still over the threshold
+/// after that.
 ///
-/// Driven by samples, never by its own clock: each `evaluate` gets the resident size, an
-/// activity count (requests so far) and the time, and returns the actions to take.
+/// Driven by calls, never by its own clock: each `handle` gets the resident size from a monitor
+/// sample, an activity count (requests so far) and the time; `recheck` reads the resident size
+/// itself (the monitor calls it every `recheckInterval` while shedding, so recovery does not wait
+/// for the next sample).
 /// ```
-/// let memoryGuard = MemoryGuard(configuration: .init(limitBytes: 512 << 20))
+/// let memoryGuard = MemoryGuard(configuration: .init(limitBytes: 512 << 20), releasable: [slabs, buffers])
 /// // on each monitor sample:
 /// memoryGuard.handle(residentBytes: sample.process.residentMemoryBytes, activity: http.requestsTotal, now: .now)
+/// // every 250 ms while memoryGuard.isShedding:
+/// memoryGuard.recheck(activity: http.requestsTotal)
 /// // per request:
 /// if memoryGuard.isShedding { http.recordLoadShed(.memoryLimit); /* 503 */ }
 /// ```
-/// Shedding starts at `shedFraction` of the limit and stops only below `recoverFraction`, so a
-/// process hovering at the threshold does not flap. With no limit (0) only idle trimming runs.
+/// Decisions, in order, at each call:
+/// 1. Once per `usageWindow`: every pool frees what the window's load did not use (reason
+///    `unused`), then a trim if that was at least `trimAfterReleaseBytes`. This is what makes a
+///    quiet service give a peak's worth of memory back.
+/// 2. Not shedding, resident memory at `shedFraction` of the limit or above: release everything
+///    idle (reason `memory_limit`), trim, read the resident size again; shed only if it is still
+///    at the threshold.
+/// 3. Shedding: if resident memory is over `recoverFraction` of the limit, release and trim
+///    again and reread it; stop shedding once it is at or below that (hysteresis: between the
+///    two fractions the state holds, so a process hovering at a threshold does not flap).
+/// 4. After `idleTrimInterval` without requests, one trim per idle period.
+/// With no limit (0) only 1 and 4 run.
+///
+/// Calls are serialized (the monitor makes them on one queue; concurrent callers wait), and the
+/// releasers and the trimmer run inside them: they must not call back into the guard.
 public final class MemoryGuard: Sendable {
     public struct Configuration: Sendable {
         /// The limit in bytes; 0 turns limiting off; nil derives it from the cgroup.
@@ -25,44 +46,70 @@ public final class MemoryGuard: Sendable {
         public let recoverFraction: Double
         /// Trim once after this long without requests (`--trim-interval`); nil: never.
         public let idleTrimInterval: Duration?
-        /// While shedding, trim again at most this often.
-        public let sheddingTrimInterval: Duration
+        /// How often the pools give back what their load did not use; nil: never.
+        public let usageWindow: Duration?
+        /// A window's release of at least this many bytes is followed by a trim, so the freed
+        /// heap reaches the kernel instead of staying in malloc's free lists.
+        public let trimAfterReleaseBytes: Int
+        /// While shedding, check at least this often (the monitor's recheck timer).
+        public let recheckInterval: Duration
 
-        public init(limitBytes: UInt64? = nil, shedFraction: Double = 0.85, recoverFraction: Double = 0.75, idleTrimInterval: Duration? = nil, sheddingTrimInterval: Duration = .seconds(5)) {
+        public init(limitBytes: UInt64? = nil, shedFraction: Double = 0.85, recoverFraction: Double = 0.75, idleTrimInterval: Duration? = nil,
+                    usageWindow: Duration? = .seconds(1), trimAfterReleaseBytes: Int = 1 << 20, recheckInterval: Duration = .milliseconds(250)) {
             precondition(0 < recoverFraction && recoverFraction < shedFraction && shedFraction <= 1, "MemoryGuard needs 0 < recoverFraction < shedFraction <= 1")
+            precondition(usageWindow.map { $0 > .zero } ?? true, "MemoryGuard usageWindow must be positive")
+            precondition(recheckInterval > .zero, "MemoryGuard recheckInterval must be positive")
             self.limitBytes = limitBytes
             self.shedFraction = shedFraction
             self.recoverFraction = recoverFraction
             self.idleTrimInterval = idleTrimInterval
-            self.sheddingTrimInterval = sheddingTrimInterval
+            self.usageWindow = usageWindow
+            self.trimAfterReleaseBytes = trimAfterReleaseBytes
+            self.recheckInterval = recheckInterval
         }
     }
 
-    /// What the caller should do after an evaluation, in order.
+    /// What a call did, in order (for logging and tests).
     public enum Action: Sendable, Equatable {
-        /// Resident memory reached the shed threshold: refuse new batches.
-        case startShedding(residentBytes: UInt64, thresholdBytes: UInt64)
-        /// Resident memory fell to the recovery threshold: take batches again.
-        case stopShedding(residentBytes: UInt64, thresholdBytes: UInt64)
-        /// Return free heap memory to the kernel.
+        /// Idle pooled memory was freed (all pools together).
+        case released(MemoryReleaseReason, bytes: Int)
+        /// Free heap memory was returned to the kernel.
         case trim(TrimReason)
+        /// Resident memory reached the shed threshold, and releasing brought it back under.
+        case stayedUnderThreshold(residentBytes: UInt64, releasedToBytes: UInt64)
+        /// Resident memory is still at the shed threshold after releasing: refusing new batches.
+        case startShedding(residentBytes: UInt64, thresholdBytes: UInt64)
+        /// Resident memory is at or under the recovery threshold: taking batches again.
+        case stopShedding(residentBytes: UInt64, thresholdBytes: UInt64)
     }
 
     public enum TrimReason: Sendable, Equatable {
-        /// Shedding just started.
+        /// Resident memory reached the shed threshold (before deciding to shed).
         case overThreshold
-        /// Still shedding, `sheddingTrimInterval` after the previous trim.
+        /// A check while shedding, resident memory still over the recovery threshold.
         case stillShedding
+        /// A usage window freed at least `trimAfterReleaseBytes`.
+        case released
         /// No requests for `idleTrimInterval`.
         case idle
     }
 
-    private struct State {
+    /// What only the calls touch; held for a whole call.
+    private struct Decisions {
         var isShedding = false
-        var lastTrim: ContinuousClock.Instant?
         var activity: UInt64?
         var activitySince: ContinuousClock.Instant?
         var hasTrimmedThisIdle = false
+        var windowStart: ContinuousClock.Instant?
+    }
+
+    /// Time spent shedding, read by `status()`; never held during a release or a trim.
+    private struct SheddingTime {
+        var total: Duration = .zero
+        var since: ContinuousClock.Instant?
+        /// The largest total reported: a scrape timed just after a call's `now` must not make
+        /// the counter step back when that call ends the episode.
+        var reported: Duration = .zero
     }
 
     public let configuration: Configuration
@@ -70,18 +117,32 @@ public final class MemoryGuard: Sendable {
     public let limitBytes: UInt64
     public let shedThresholdBytes: UInt64
     public let recoverThresholdBytes: UInt64
-    /// Performs and counts the trims `handle` decides on.
+    /// Performs and counts the trims.
     public let trimmer: HeapTrimmer
-    private let state = Mutex(State())
+    /// The pools the guard can ask for memory, in `status().released` order.
+    public let releasable: [ReleasableMemory]
+    private let readResidentBytes: @Sendable () -> UInt64
+    private let decisions = Mutex(Decisions())
+    private let sheddingTime = Mutex(SheddingTime())
     private let shedding = Atomic<Bool>(false)
+    /// Bytes released per pool and reason: slot `pool * reasons + reason`.
+    private let releasedBytes: CounterSlab
 
-    /// - Parameter cgroupLimit: consulted only when `configuration.limitBytes` is nil.
-    public init(configuration: Configuration = .init(), cgroupLimit: @autoclosure () -> UInt64? = CgroupMemoryLimit.detect(), trimmer: HeapTrimmer = HeapTrimmer()) {
+    /// - Parameters:
+    ///   - cgroupLimit: consulted only when `configuration.limitBytes` is nil.
+    ///   - releasable: the pools asked to give memory back.
+    ///   - residentBytes: reads the resident size now (after a release and trim, and in `recheck`).
+    public init(configuration: Configuration = .init(), cgroupLimit: @autoclosure () -> UInt64? = CgroupMemoryLimit.detect(),
+                trimmer: HeapTrimmer = HeapTrimmer(), releasable: [ReleasableMemory] = [],
+                residentBytes: @escaping @Sendable () -> UInt64 = { ProcessStats.currentResidentMemoryBytes() }) {
         self.configuration = configuration
         limitBytes = configuration.limitBytes ?? cgroupLimit() ?? 0
         shedThresholdBytes = UInt64(Double(limitBytes) * configuration.shedFraction)
         recoverThresholdBytes = UInt64(Double(limitBytes) * configuration.recoverFraction)
         self.trimmer = trimmer
+        self.releasable = releasable
+        readResidentBytes = residentBytes
+        releasedBytes = CounterSlab(count: max(1, releasable.count * MemoryReleaseReason.allCases.count))
     }
 
     /// True while new batches should be refused. One relaxed load: cheap on the request path.
@@ -91,44 +152,123 @@ public final class MemoryGuard: Sendable {
         shedding.load(ordering: .relaxed)
     }
 
-    /// Decides on one sample; updates `isShedding` before returning. Performs nothing else.
-    public func evaluate(residentBytes: UInt64, activity: UInt64, now: ContinuousClock.Instant) -> [Action] {
-        let (actions, isShedding) = state.withLock { state -> ([Action], Bool) in
+    /// Decides on one sample and acts (releases, trims, sets `isShedding`). Call it from the
+    /// monitor's consumer, off the request path: a trim can take milliseconds. Returns what it did.
+    @discardableResult
+    public func handle(residentBytes: UInt64, activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
+        decisions.withLock { state in
             var actions: [Action] = []
+            var trimmed = false
             if state.activity != activity || state.activitySince == nil {
                 state.activity = activity
                 state.activitySince = now
                 state.hasTrimmedThisIdle = false
             }
-            if limitBytes > 0 {
-                if !state.isShedding, residentBytes >= shedThresholdBytes {
-                    state.isShedding = true
-                    actions += [.startShedding(residentBytes: residentBytes, thresholdBytes: shedThresholdBytes), .trim(.overThreshold)]
-                } else if state.isShedding, residentBytes <= recoverThresholdBytes {
-                    state.isShedding = false
-                    actions.append(.stopShedding(residentBytes: residentBytes, thresholdBytes: recoverThresholdBytes))
-                } else if state.isShedding, let last = state.lastTrim, now - last >= configuration.sheddingTrimInterval {
-                    actions.append(.trim(.stillShedding))
+            if let window = configuration.usageWindow {
+                if let start = state.windowStart, now - start >= window {
+                    state.windowStart = now
+                    let bytes = release(.unused, into: &actions)
+                    if bytes > 0, bytes >= configuration.trimAfterReleaseBytes {
+                        trim(.released, into: &actions)
+                        trimmed = true
+                    }
+                } else if state.windowStart == nil {
+                    state.windowStart = now
                 }
             }
-            if actions.isEmpty, let idle = configuration.idleTrimInterval, !state.hasTrimmedThisIdle,
+            if limitBytes > 0 {
+                if !state.isShedding, residentBytes >= shedThresholdBytes {
+                    let relieved = relieve(.overThreshold, into: &actions)
+                    trimmed = true
+                    if relieved >= shedThresholdBytes {
+                        state.isShedding = true
+                        setShedding(true, now: now)
+                        actions.append(.startShedding(residentBytes: relieved, thresholdBytes: shedThresholdBytes))
+                    } else {
+                        actions.append(.stayedUnderThreshold(residentBytes: residentBytes, releasedToBytes: relieved))
+                    }
+                } else if state.isShedding {
+                    var current = residentBytes
+                    if current > recoverThresholdBytes {
+                        current = relieve(.stillShedding, into: &actions)
+                        trimmed = true
+                    }
+                    if current <= recoverThresholdBytes {
+                        state.isShedding = false
+                        setShedding(false, now: now)
+                        actions.append(.stopShedding(residentBytes: current, thresholdBytes: recoverThresholdBytes))
+                    }
+                }
+            }
+            if !trimmed, let idle = configuration.idleTrimInterval, !state.hasTrimmedThisIdle,
                let since = state.activitySince, now - since >= idle {
                 state.hasTrimmedThisIdle = true
-                actions.append(.trim(.idle))
+                trim(.idle, into: &actions)
             }
-            if actions.contains(where: { if case .trim = $0 { true } else { false } }) { state.lastTrim = now }
-            return (actions, state.isShedding)
+            return actions
         }
-        shedding.store(isShedding, ordering: .relaxed)
-        return actions
     }
 
-    /// `evaluate`, then performs its trims with `trimmer`. Call it from the monitor's consumer
-    /// (off the request path: a trim can take milliseconds). Returns the actions for logging.
+    /// `handle` with the resident size read now: the monitor's check between samples while
+    /// shedding, so an episode ends within `recheckInterval` of memory coming down.
     @discardableResult
-    public func handle(residentBytes: UInt64, activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
-        let actions = evaluate(residentBytes: residentBytes, activity: activity, now: now)
-        for case .trim in actions { trimmer.trim() }
-        return actions
+    public func recheck(activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
+        handle(residentBytes: readResidentBytes(), activity: activity, now: now)
+    }
+
+    /// Releases everything idle, trims, and returns the resident size read afterwards.
+    private func relieve(_ reason: TrimReason, into actions: inout [Action]) -> UInt64 {
+        release(.memoryLimit, into: &actions)
+        trim(reason, into: &actions)
+        return readResidentBytes()
+    }
+
+    /// Asks every pool to release for `reason`, counts the bytes per pool; returns their sum.
+    @discardableResult
+    private func release(_ reason: MemoryReleaseReason, into actions: inout [Action]) -> Int {
+        var total = 0
+        for (index, pool) in releasable.enumerated() {
+            let bytes = max(0, reason == .unused ? pool.releaseUnused() : pool.releaseIdle())
+            releasedBytes.add(UInt64(bytes), at: index * MemoryReleaseReason.allCases.count + reason.rawValue)
+            total += bytes
+        }
+        if total > 0 { actions.append(.released(reason, bytes: total)) }
+        return total
+    }
+
+    private func trim(_ reason: TrimReason, into actions: inout [Action]) {
+        trimmer.trim()
+        actions.append(.trim(reason))
+    }
+
+    private func setShedding(_ isShedding: Bool, now: ContinuousClock.Instant) {
+        sheddingTime.withLock { time in
+            if isShedding {
+                time.since = now
+            } else if let since = time.since {
+                time.total += max(.zero, now - since)
+                time.since = nil
+            }
+        }
+        shedding.store(isShedding, ordering: .relaxed)
+    }
+
+    /// Time spent shedding up to `now`, the current episode included.
+    public func sheddingDuration(now: ContinuousClock.Instant = .now) -> Duration {
+        sheddingTime.withLock { time in
+            time.reported = max(time.reported, time.total + (time.since.map { max(.zero, now - $0) } ?? .zero))
+            return time.reported
+        }
+    }
+
+    /// Bytes released so far, per pool and reason (every pair, zeros included), pools in
+    /// `releasable` order.
+    public func releasedBytesTotals() -> [Status.Released] {
+        releasable.enumerated().flatMap { index, pool in
+            MemoryReleaseReason.allCases.map { reason in
+                Status.Released(pool: pool.name, reason: reason,
+                                bytes: releasedBytes.load(at: index * MemoryReleaseReason.allCases.count + reason.rawValue))
+            }
+        }
     }
 }

@@ -13,7 +13,29 @@ import Synchronization
 /// The consumer runs on its own serial queue so a slow one (a `malloc_trim` of a large heap)
 /// never delays sampling. At most `consumerBacklog` samples wait for it; past that the oldest
 /// waiting sample is skipped and counted in `sluice_monitor_samples_dropped_total`.
+///
+/// A consumer that must look more often than the interval while some condition holds (the
+/// memory guard while it sheds load) passes a `Recheck`: after each delivery the monitor asks
+/// `isNeeded`, and while it is true a second timer, armed only then, calls `perform` every
+/// `Recheck.interval` on the consumer's queue (so rechecks and deliveries never overlap).
 public final class MemoryMonitor: Sendable {
+    /// Checks between samples while `isNeeded` says so.
+    public struct Recheck: Sendable {
+        /// Time between rechecks.
+        public let interval: Duration
+        /// Asked on the consumer queue after every delivery and every recheck.
+        public let isNeeded: @Sendable () -> Bool
+        /// The check; runs on the consumer queue.
+        public let perform: @Sendable () -> Void
+
+        public init(interval: Duration, isNeeded: @escaping @Sendable () -> Bool, perform: @escaping @Sendable () -> Void) {
+            precondition(interval > .zero, "MemoryMonitor recheck interval must be positive")
+            self.interval = interval
+            self.isNeeded = isNeeded
+            self.perform = perform
+        }
+    }
+
     public struct Configuration: Sendable {
         /// Time between samples.
         public let interval: Duration
@@ -49,6 +71,8 @@ public final class MemoryMonitor: Sendable {
         var ring: SampleRing<MemorySample>
         var samplesTotal: UInt64 = 0
         var timer: (any DispatchSourceTimer)?
+        var recheckTimer: (any DispatchSourceTimer)?
+        var rechecksTotal: UInt64 = 0
         var isDelivering = false
     }
 
@@ -56,6 +80,7 @@ public final class MemoryMonitor: Sendable {
     private let state: Mutex<State>
     private let readService: @Sendable () -> ServiceGauges
     private let consumer: (@Sendable (MemorySample) -> Void)?
+    private let recheck: Recheck?
     private let samplerQueue = DispatchQueue(label: "sluice.memory-monitor", qos: .utility)
     private let consumerQueue = DispatchQueue(label: "sluice.memory-monitor.consumer", qos: .utility)
     private let durationBuckets = DurationBuckets.sampleDurations
@@ -65,16 +90,20 @@ public final class MemoryMonitor: Sendable {
     ///   - service: reads the service's gauges; called on the sampler queue and by `readSample()`.
     ///   - consumer: receives every recorded sample, in order, on a private serial queue
     ///     (e.g. the memory guard); nil when nothing consumes samples (then nothing is dropped).
-    public init(configuration: Configuration = .init(), service: @escaping @Sendable () -> ServiceGauges = { .none }, consumer: (@Sendable (MemorySample) -> Void)? = nil) {
+    ///   - recheck: the consumer's checks between samples; armed only while the monitor runs.
+    public init(configuration: Configuration = .init(), service: @escaping @Sendable () -> ServiceGauges = { .none },
+                consumer: (@Sendable (MemorySample) -> Void)? = nil, recheck: Recheck? = nil) {
         self.configuration = configuration
         self.readService = service
         self.consumer = consumer
+        self.recheck = recheck
         state = Mutex(State(ring: SampleRing(capacity: configuration.historyCapacity, backlogLimit: consumer == nil ? 0 : configuration.consumerBacklog)))
         durations = CounterSlab(count: durationBuckets.slotCount)
     }
 
     deinit {
-        state.withLock { $0.timer }?.cancel()
+        let timers = state.withLock { [$0.timer, $0.recheckTimer] }
+        for timer in timers { timer?.cancel() }
     }
 
     /// Starts sampling every interval (the first sample one interval from now). Idempotent.
@@ -92,13 +121,23 @@ public final class MemoryMonitor: Sendable {
         timer.resume()
     }
 
-    /// Stops the timer; samples already recorded stay readable. `start()` may follow.
+    /// Stops the timers; samples already recorded stay readable. `start()` may follow.
     public func stop() {
-        state.withLock { state in
-            defer { state.timer = nil }
-            return state.timer
-        }?.cancel()
+        let timers = state.withLock { state in
+            defer {
+                state.timer = nil
+                state.recheckTimer = nil
+            }
+            return [state.timer, state.recheckTimer]
+        }
+        for timer in timers { timer?.cancel() }
     }
+
+    /// True while the recheck timer is armed.
+    public var isRechecking: Bool { state.withLock { $0.recheckTimer != nil } }
+
+    /// Rechecks performed so far.
+    public var rechecksTotal: UInt64 { state.withLock { $0.rechecksTotal } }
 
     /// Takes a sample now, times it, records it in the ring and hands it to the consumer:
     /// what the timer does each interval. Tests call it directly instead of waiting.
@@ -151,5 +190,37 @@ public final class MemoryMonitor: Sendable {
         }) {
             consumer(sample)
         }
+        updateRecheckTimer()
+    }
+
+    /// Arms or cancels the recheck timer as `Recheck.isNeeded` says; on the consumer queue.
+    private func updateRecheckTimer() {
+        guard let recheck else { return }
+        let isNeeded = recheck.isNeeded()
+        let (armed, cancelled) = state.withLock { state -> ((any DispatchSourceTimer)?, (any DispatchSourceTimer)?) in
+            if isNeeded, state.recheckTimer == nil, state.timer != nil {
+                let timer = DispatchSource.makeTimerSource(queue: consumerQueue)
+                state.recheckTimer = timer
+                return (timer, nil)
+            }
+            if !isNeeded, let timer = state.recheckTimer {
+                state.recheckTimer = nil
+                return (nil, timer)
+            }
+            return (nil, nil)
+        }
+        cancelled?.cancel()
+        guard let armed else { return }
+        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: recheck.interval.clampedNanoseconds))
+        armed.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(5))
+        armed.setEventHandler { [weak self] in self?.performRecheck() }
+        armed.resume()
+    }
+
+    private func performRecheck() {
+        guard let recheck else { return }
+        recheck.perform()
+        state.withLock { $0.rechecksTotal += 1 }
+        updateRecheckTimer()
     }
 }

@@ -39,3 +39,19 @@ public enum LoadShedReason: Int, CaseIterable, Sendable {
         }
     }
 }
+
+/// Why idle memory was given back: the `reason` label of `sluice_memory_released_bytes_total`.
+public enum MemoryReleaseReason: Int, CaseIterable, Sendable {
+    /// A usage window ended: idle objects its load did not need (the pools follow the load).
+    case unused
+    /// Resident memory reached the shed threshold: everything idle, before shedding and while it.
+    case memoryLimit
+
+    /// The label value, e.g. "memory_limit".
+    public var label: String {
+        switch self {
+        case .unused: "unused"
+        case .memoryLimit: "memory_limit"
+        }
+    }
+}

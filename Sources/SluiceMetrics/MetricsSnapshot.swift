@@ -29,21 +29,43 @@ public struct MetricsSnapshot: Sendable, Equatable {
 
 extension MemoryGuard {
     /// The guard's exported state: `sluice_memory_limit_bytes`, `sluice_memory_shedding`,
-    /// `sluice_malloc_trims_total`.
+    /// `sluice_malloc_trims_total`, `sluice_load_shed_seconds_total`,
+    /// `sluice_memory_released_bytes_total`.
     public struct Status: Sendable, Equatable {
         public var limitBytes: UInt64
         public var isShedding: Bool
         public var trimsTotal: UInt64
+        /// Time spent shedding since start, the current episode included.
+        public var sheddingSecondsTotal: Double
+        /// Bytes released per pool and reason.
+        public var released: [Released]
 
-        public init(limitBytes: UInt64, isShedding: Bool, trimsTotal: UInt64) {
+        /// One series of `sluice_memory_released_bytes_total`.
+        public struct Released: Sendable, Equatable {
+            public var pool: String
+            public var reason: MemoryReleaseReason
+            public var bytes: UInt64
+
+            public init(pool: String, reason: MemoryReleaseReason, bytes: UInt64) {
+                self.pool = pool
+                self.reason = reason
+                self.bytes = bytes
+            }
+        }
+
+        public init(limitBytes: UInt64, isShedding: Bool, trimsTotal: UInt64, sheddingSecondsTotal: Double = 0, released: [Released] = []) {
             self.limitBytes = limitBytes
             self.isShedding = isShedding
             self.trimsTotal = trimsTotal
+            self.sheddingSecondsTotal = sheddingSecondsTotal
+            self.released = released
         }
     }
 
-    /// The current limit, shedding flag and trim count.
-    public func status() -> Status {
-        Status(limitBytes: limitBytes, isShedding: isShedding, trimsTotal: trimmer.trimsTotal)
+    /// The current limit, shedding flag, trim count, time shed and bytes released.
+    public func status(now: ContinuousClock.Instant = .now) -> Status {
+        let shed = sheddingDuration(now: now).components
+        return Status(limitBytes: limitBytes, isShedding: isShedding, trimsTotal: trimmer.trimsTotal,
+                      sheddingSecondsTotal: Double(shed.seconds) + Double(shed.attoseconds) / 1e18, released: releasedBytesTotals())
     }
 }

@@ -124,6 +124,12 @@ public enum PrometheusExposition {
         writer.sample("sluice_memory_limit_bytes", value: memory.limitBytes)
         writer.family("sluice_memory_shedding", .gauge, help: "1 while the memory guard refuses new batches.")
         writer.sample("sluice_memory_shedding", value: memory.isShedding ? 1 : 0)
+        writer.family("sluice_load_shed_seconds_total", .counter, help: "Time the memory guard spent refusing new batches, in seconds.")
+        writer.sample("sluice_load_shed_seconds_total", value: memory.sheddingSecondsTotal)
+        writer.family("sluice_memory_released_bytes_total", .counter, help: "Idle pooled bytes freed to keep memory down, by pool and reason.")
+        for released in memory.released {
+            writer.sample("sluice_memory_released_bytes_total", labels: ["pool": released.pool, "reason": released.reason.label], value: released.bytes)
+        }
         writer.family("sluice_monitor_samples_total", .counter, help: "Memory monitor samples taken.")
         writer.sample("sluice_monitor_samples_total", value: monitor.samplesTotal)
         writer.family("sluice_monitor_samples_dropped_total", .counter, help: "Memory monitor samples dropped because their consumer fell behind.")

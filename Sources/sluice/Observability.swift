@@ -24,29 +24,41 @@ final class Observability: RouteObserver {
         var trimInterval: Duration?
     }
 
-    init(settings: Settings, gauges: @escaping @Sendable () -> ServiceGauges, onShed: @escaping @Sendable () -> Void,
-         logger: Logger) {
+    init(settings: Settings, gauges: @escaping @Sendable () -> ServiceGauges, releasable: [ReleasableMemory] = [],
+         onShed: @escaping @Sendable () -> Void, logger: Logger) {
         let http = HTTPMetrics(routes: Self.routePaths + ["other"], preregisteredStatuses: [200, 503])
         self.http = http
         slots = Self.routePaths.map { http.route($0) }
         unmatched = http.route("other")
+        // Pools give back what the last window's load did not use: one window per monitor tick,
+        // at least a second, so a bursty load does not free what the next burst takes again.
         let memoryGuard = MemoryGuard(configuration: .init(
-            limitBytes: settings.memoryLimitBytes, idleTrimInterval: settings.trimInterval))
+            limitBytes: settings.memoryLimitBytes, idleTrimInterval: settings.trimInterval,
+            usageWindow: max(.seconds(1), settings.monitorInterval)), releasable: releasable)
         self.memoryGuard = memoryGuard
-        monitor = MemoryMonitor(configuration: .init(interval: settings.monitorInterval), service: gauges) { sample in
-            for action in memoryGuard.handle(residentBytes: sample.process.residentMemoryBytes, activity: http.requestsTotal) {
+        let act: @Sendable ([MemoryGuard.Action]) -> Void = { actions in
+            for action in actions {
                 switch action {
-                case .startShedding:
-                    logger.warning("memory guard: shedding load", metadata: [
-                        "rss": "\(sample.process.residentMemoryBytes)", "threshold": "\(memoryGuard.shedThresholdBytes)"])
+                case .startShedding(let rss, let threshold):
+                    logger.warning("memory guard: shedding load", metadata: ["rss": "\(rss)", "threshold": "\(threshold)"])
                     onShed()
-                case .stopShedding:
-                    logger.notice("memory guard: recovered", metadata: ["rss": "\(sample.process.residentMemoryBytes)"])
+                case .stopShedding(let rss, _):
+                    logger.notice("memory guard: recovered", metadata: ["rss": "\(rss)"])
+                case .stayedUnderThreshold(let rss, let relieved):
+                    logger.info("memory guard: released idle memory instead of shedding", metadata: ["rss": "\(rss)", "rss_after": "\(relieved)"])
+                case .released(let reason, let bytes):
+                    logger.debug("released idle pooled memory", metadata: ["reason": "\(reason.label)", "bytes": "\(bytes)"])
                 case .trim(let reason):
                     logger.debug("malloc_trim", metadata: ["reason": "\(reason)"])
                 }
             }
         }
+        let recheck = MemoryMonitor.Recheck(interval: memoryGuard.configuration.recheckInterval,
+                                            isNeeded: { memoryGuard.isShedding },
+                                            perform: { act(memoryGuard.recheck(activity: http.requestsTotal)) })
+        monitor = MemoryMonitor(configuration: .init(interval: settings.monitorInterval), service: gauges, consumer: { sample in
+            act(memoryGuard.handle(residentBytes: sample.process.residentMemoryBytes, activity: http.requestsTotal))
+        }, recheck: recheck)
         if memoryGuard.limitBytes > 0 {
             logger.info("memory guard armed", metadata: [
                 "limit": "\(memoryGuard.limitBytes)", "shed_above": "\(memoryGuard.shedThresholdBytes)",

@@ -34,6 +34,8 @@ final class Pipeline: Sendable {
     init(settings: Settings, logger: Logger) throws {
         self.logger = logger
         let slabLimits = ResultSlab.Limits(maxRetainedBytes: min(2 << 20, settings.poolBytes))
+        // Releasing keeps the prewarmed count idle, so the first requests after a quiet spell or a
+        // memory-limit release still do not allocate.
         pool = ObjectPool(capacity: settings.poolCapacity, maxIdleBytes: settings.poolBytes,
                           prewarm: min(settings.poolCapacity, 64)) { ResultSlab(limits: slabLimits) }
         buffer = BatchBuffer(configuration: .init(
@@ -90,6 +92,17 @@ final class Pipeline: Sendable {
             logger.error("closing the sink failed", metadata: ["error": "\(error)"])
         }
         return unwritten
+    }
+
+    /// The pools the memory guard may ask for memory: the result slabs here and the server's
+    /// I/O buffers (through `server`, which exists only after the routes are built).
+    func releasableMemory(server: ServerReference) -> [ReleasableMemory] {
+        let pool = self.pool
+        return [
+            ReleasableMemory(name: "result_slab", releaseUnused: { pool.releaseUnused() }, releaseIdle: { pool.releaseIdle() }),
+            ReleasableMemory(name: "io_buffer", releaseUnused: { server.server?.releaseUnusedBuffers() ?? 0 },
+                             releaseIdle: { server.server?.releaseIdleBuffers() ?? 0 }),
+        ]
     }
 
     /// Service gauges for the memory monitor (off the request path).

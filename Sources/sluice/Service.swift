@@ -24,6 +24,7 @@ final class Service: Sendable {
         let observability = Observability(
             settings: observabilitySettings,
             gauges: { pipeline.gauges(server: reference.server) },
+            releasable: pipeline.releasableMemory(server: reference),
             onShed: { pipeline.flusher.nudge() },
             logger: logger)
         self.observability = observability

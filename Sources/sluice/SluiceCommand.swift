@@ -82,7 +82,7 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "On SIGTERM/SIGINT: time allowed for in-flight requests and the final flush.")
     var shutdownTimeout = DurationOption(.seconds(25))
 
-    @Option(help: "Memory limit (e.g. 512MiB): above 85% of it /batch and /readyz answer 503 and free heap pages are returned to the OS, until RSS falls under 75%. 0 turns the guard off. Default: the cgroup memory limit, when there is one.")
+    @Option(help: "Memory limit (e.g. 512MiB): at 85% of it idle pooled memory is freed and the heap trimmed; if RSS is still over, /batch and /readyz answer 503 until RSS falls under 75% (checked every 250 ms). 0 turns the guard off. Default: the cgroup memory limit, when there is one.")
     var memoryLimit: ByteSizeOption?
 
     @Option(help: "How often the memory monitor samples the process, allocator and service.")

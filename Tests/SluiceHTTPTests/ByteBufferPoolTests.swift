@@ -40,4 +40,38 @@ import Testing
         #expect(pool.releaseIdle() == 2 * (48 << 10) + 1024)
         #expect(pool.statistics.idle == 0 && pool.statistics.idleBytes == 0)
     }
+
+    /// A window that used two of five idle buffers, then a quiet one: the pool keeps the two
+    /// the load used, then none.
+    @Test func releaseUnused_FreesTheBuffersTheWindowDidNotTake() {
+        let pool = ByteBufferPool(initialCapacity: 1024, maxRetainedCapacity: 64 << 10, maxIdle: 16, maxIdleBytes: 1 << 20)
+        for _ in 0..<5 { pool.give(ByteBuffer(capacity: 1024)) }
+        #expect(pool.releaseUnused() == 0, "the first window's low-water mark was an empty pool")
+        let taken = [pool.take(), pool.take()]
+        for buffer in taken { pool.give(buffer) }
+        #expect(pool.releaseUnused() == 3 * 1024)
+        #expect(pool.statistics.idle == 2 && pool.statistics.idleBytes == 2 * 1024)
+        let again = [pool.take(), pool.take()]
+        #expect(Set(again.map(ObjectIdentifier.init)) == Set(taken.map(ObjectIdentifier.init)), "the recently used ones stayed")
+        for buffer in again { pool.give(buffer) }
+        _ = pool.releaseUnused()
+        #expect(pool.releaseUnused() == 2 * 1024, "a quiet window frees the rest")
+        #expect(pool.statistics.idle == 0 && pool.statistics.idleBytes == 0)
+    }
+
+    @Test func releaseUnused_CountsABufferSwappedInForALargeBodyAsUsed() {
+        let pool = ByteBufferPool(initialCapacity: 1024, maxRetainedCapacity: 1 << 20, maxIdle: 16, maxIdleBytes: 4 << 20)
+        pool.give(ByteBuffer(capacity: 256 << 10))
+        for _ in 0..<3 { pool.give(ByteBuffer(capacity: 1024)) }
+        _ = pool.releaseUnused()
+        // The large buffer sits at the bottom of the free list; reserveWritable takes it from there.
+        let small = ByteBuffer(capacity: 1024)
+        let large = pool.reserveWritable(200_000, in: small)
+        #expect(large.capacity == 256 << 10)
+        pool.give(large)
+        // The low-water mark drops to the taken slot (0): the buffers above it moved down, so the
+        // window counts them as used (conservative: nothing the load needed is freed).
+        #expect(pool.releaseUnused() == 0)
+        #expect(pool.statistics.idle == 5)
+    }
 }

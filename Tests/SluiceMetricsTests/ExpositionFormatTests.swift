@@ -14,7 +14,12 @@ import Testing
         http.recordLoadShed(.draining)
         let monitor = MemoryMonitor(service: { Fixtures.service })
         let sample = monitor.recordSample()
-        let memoryGuard = MemoryGuard(configuration: .init(limitBytes: 0), trimmer: HeapTrimmer { false })
+        let slabs = ReleasableMemory(name: "result_slab", releaseUnused: { 4096 }, releaseIdle: { 0 })
+        let memoryGuard = MemoryGuard(configuration: .init(limitBytes: 0, usageWindow: .seconds(1)), trimmer: HeapTrimmer { false },
+                                      releasable: [slabs])
+        let start = ContinuousClock.now
+        memoryGuard.handle(residentBytes: 1, activity: 0, now: start)
+        memoryGuard.handle(residentBytes: 1, activity: 0, now: start + .seconds(1))  // one window: 4096 unused bytes released
         return MetricsSnapshot(sample: sample, http: http.snapshot(), monitor: monitor.statistics(), memory: memoryGuard.status())
     }
 
@@ -39,6 +44,11 @@ import Testing
         #expect(samples("sluice_items_rejected_total").contains(.init(name: "sluice_items_rejected_total", labels: ["reason": "bad_data_string"], value: 2)))
         #expect(samples("sluice_load_shed_total").contains(.init(name: "sluice_load_shed_total", labels: ["reason": "draining"], value: 1)))
         #expect(samples("sluice_monitor_samples_total").first?.value == 1)
+        #expect(samples("sluice_memory_released_bytes_total") == [
+            .init(name: "sluice_memory_released_bytes_total", labels: ["pool": "result_slab", "reason": "unused"], value: 4096),
+            .init(name: "sluice_memory_released_bytes_total", labels: ["pool": "result_slab", "reason": "memory_limit"], value: 0),
+        ])
+        #expect(samples("sluice_load_shed_seconds_total").first?.value == 0)
         let slow = samples("sluice_http_request_duration_seconds").first { $0.labels == ["route": "/batch", "le": "5"] }
         #expect(slow?.value == 1, "the 9 s request lies above the 5 s bucket")
         #expect((samples("process_resident_memory_bytes").first?.value ?? 0) > 0)

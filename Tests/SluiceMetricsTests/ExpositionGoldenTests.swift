@@ -151,6 +151,15 @@ sluice_memory_limit_bytes 536870912
 # HELP sluice_memory_shedding 1 while the memory guard refuses new batches.
 # TYPE sluice_memory_shedding gauge
 sluice_memory_shedding 0
+# HELP sluice_load_shed_seconds_total Time the memory guard spent refusing new batches, in seconds.
+# TYPE sluice_load_shed_seconds_total counter
+sluice_load_shed_seconds_total 1.75
+# HELP sluice_memory_released_bytes_total Idle pooled bytes freed to keep memory down, by pool and reason.
+# TYPE sluice_memory_released_bytes_total counter
+sluice_memory_released_bytes_total{pool="result_slab",reason="unused"} 4194304
+sluice_memory_released_bytes_total{pool="result_slab",reason="memory_limit"} 0
+sluice_memory_released_bytes_total{pool="io_buffer",reason="unused"} 65536
+sluice_memory_released_bytes_total{pool="io_buffer",reason="memory_limit"} 0
 # HELP sluice_monitor_samples_total Memory monitor samples taken.
 # TYPE sluice_monitor_samples_total counter
 sluice_monitor_samples_total 60

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import SluiceTestSupport
 import Synchronization
 import Testing
@@ -68,5 +69,43 @@ import Testing
         let total = monitor.statistics().samplesTotal
         #expect(total >= 3)
         #expect(monitor.recentHistory.map(\.sequence) == Array(1...UInt64(monitor.recentHistory.count)))
+    }
+
+    /// The recheck timer is armed only while `isNeeded` says so: a delivery that finds it true
+    /// arms it, rechecks run on their own (the sample timer here would take an hour), and the
+    /// recheck that finds it false disarms it.
+    @Test func recheck_RunsBetweenSamplesOnlyWhileNeeded() {
+        let needed = Atomic<Bool>(false)
+        let rechecked = DispatchSemaphore(value: 0)
+        let delivered = DispatchSemaphore(value: 0)
+        let rechecks = Atomic<Int>(0)
+        let recheck = MemoryMonitor.Recheck(interval: .milliseconds(5), isNeeded: { needed.load(ordering: .relaxed) }) {
+            if rechecks.add(1, ordering: .relaxed).newValue == 3 { needed.store(false, ordering: .relaxed) }
+            rechecked.signal()
+        }
+        let monitor = MemoryMonitor(configuration: .init(interval: .seconds(3600)), consumer: { _ in delivered.signal() }, recheck: recheck)
+        monitor.start()
+        defer { monitor.stop() }
+        monitor.recordSample()
+        #expect(delivered.wait(timeout: .now() + 10) == .success)
+        needed.store(true, ordering: .relaxed)
+        monitor.recordSample()   // this delivery finds a recheck needed
+        for _ in 0..<3 { #expect(rechecked.wait(timeout: .now() + 10) == .success) }
+        // The third recheck said it is no longer needed: the timer goes (bounded wait).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while monitor.isRechecking, ContinuousClock.now < deadline { usleep(1000) }
+        #expect(!monitor.isRechecking)
+        #expect(rechecks.load(ordering: .relaxed) == 3)
+        #expect(monitor.rechecksTotal == 3)
+        #expect(monitor.statistics().samplesTotal == 2, "rechecks are not samples")
+    }
+
+    @Test func recheck_IsNotArmedWhileTheMonitorIsStopped() {
+        let delivered = DispatchSemaphore(value: 0)
+        let recheck = MemoryMonitor.Recheck(interval: .milliseconds(5), isNeeded: { true }) {}
+        let monitor = MemoryMonitor(consumer: { _ in delivered.signal() }, recheck: recheck)
+        monitor.recordSample()
+        #expect(delivered.wait(timeout: .now() + 10) == .success)
+        #expect(!monitor.isRechecking)
     }
 }

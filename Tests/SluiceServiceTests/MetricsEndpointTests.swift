@@ -96,4 +96,30 @@ import Testing
         #expect((Self.value(metrics, "sluice_malloc_trims_total") ?? 0) >= 1, "shedding returns free pages to the OS")
         #expect(try sluice.healthStatus() == 200, "liveness stays up while shedding")
     }
+
+    /// 300 batches held in the buffer until one flush take 300 slabs, more than the 64 the pool
+    /// keeps; once the flush returns them and the load stops, usage windows free the surplus.
+    @Test func resultSlabPool_GivesAPeaksWorthBack_WhenTheLoadStops() throws {
+        let sluice = try SluiceProcess(arguments: ["--sink", "discard", "--flush-interval", "5s", "--monitor-interval", "100ms",
+                                                   "--memory-limit", "0"])
+        let client = try sluice.client()
+        for index in 0..<300 {
+            try client.send(Self.post(#"[{"id":"i\#(index)","data":{}}]"#))
+            #expect(try client.readResponse().status == 200)
+        }
+        var metrics = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        repeat {
+            metrics = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+            if Self.value(metrics, "sluice_sink_items_written_total") == 300,
+               Self.value(metrics, #"sluice_pool_idle_objects{pool="result_slab"}"#) == 64 { break }
+            usleep(50_000)
+        } while ContinuousClock.now < deadline
+        #expect(Self.value(metrics, "sluice_sink_items_written_total") == 300)
+        #expect((Self.value(metrics, #"sluice_pool_misses_total{pool="result_slab"}"#) ?? 0) > 0, "the pool grew for the peak")
+        #expect(Self.value(metrics, #"sluice_pool_idle_objects{pool="result_slab"}"#) == 64, "back to the prewarmed count")
+        #expect((Self.value(metrics, #"sluice_memory_released_bytes_total{pool="result_slab",reason="unused"}"#) ?? 0) > 0)
+        #expect(Self.value(metrics, #"sluice_memory_released_bytes_total{pool="result_slab",reason="memory_limit"}"#) == 0)
+        #expect(Self.value(metrics, "sluice_load_shed_seconds_total") == 0)
+    }
 }

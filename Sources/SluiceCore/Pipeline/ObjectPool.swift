@@ -9,11 +9,16 @@ public protocol Poolable: AnyObject, Sendable {
     var isValid: Bool { get }
     /// Heap bytes the idle object keeps reserved; what the pool counts against its byte bound.
     var retainedBytes: Int { get }
+    /// Gives back storage the idle object keeps beyond its initial size (the memory guard asks
+    /// for it through `ObjectPool.releaseIdle()`); the object must be reset.
+    func releaseExcess()
 }
 
 extension Poolable {
     /// Objects that report nothing count 0 bytes: only the count bound applies to them.
     public var retainedBytes: Int { 0 }
+    /// Objects without growable storage have nothing to give back.
+    public func releaseExcess() {}
 }
 
 /// A bounded pool of reusable objects: taken one at a time, returned in batches under one lock.
@@ -29,11 +34,25 @@ extension Poolable {
 /// are kept; returns beyond that are dropped (freed) and counted, so the pool's memory is
 /// bounded. An empty pool never fails a take: it makes new objects (misses). In DEBUG builds
 /// a double return traps.
+///
+/// The idle set follows the load, between `minimumIdle` and the bounds: it grows when a peak
+/// makes fresh objects (they are kept on return), and `releaseUnused()`, called by the memory
+/// monitor once per usage window, frees the idle objects the window did not need. The pool
+/// tracks the fewest idle objects seen in the window (its low-water mark, one comparison under
+/// the lock `take` holds anyway); that many objects lay untouched at the bottom of the free
+/// stack, so after the call the pool keeps what the window's peak working set used and no
+/// more. A quiet service thus gives a peak's worth of objects back within two windows.
+/// `releaseIdle()` is the memory limit's lever: every idle object beyond `minimumIdle`, and
+/// the excess storage of those kept.
 public final class ObjectPool<T: Poolable>: Sendable {
     private struct State {
         var free: [T]
         /// `retainedBytes` of the idle objects, summed when they came back.
         var freeBytes = 0
+        /// The fewest idle objects since the last `releaseUnused()` (the window's low-water mark).
+        var lowWater = 0
+        /// Whether a take happened since the last `releaseUnused()`.
+        var wasTaken = false
         #if DEBUG
         // Identities of the idle objects, to catch an object returned twice.
         var idle: Set<ObjectIdentifier> = []
@@ -56,12 +75,16 @@ public final class ObjectPool<T: Poolable>: Sendable {
         public var idle: Int
         /// Bytes the idle objects keep reserved.
         public var idleBytes: Int
+        /// Idle objects freed by `releaseUnused()` and `releaseIdle()`.
+        public var released: Int
     }
 
     /// Most idle objects the pool keeps.
     public let capacity: Int
     /// Most bytes (`retainedBytes` summed) the idle objects may keep reserved.
     public let maxIdleBytes: Int
+    /// Idle objects `releaseUnused()` and `releaseIdle()` keep (the pool may hold fewer).
+    public let minimumIdle: Int
     private let makeObject: @Sendable () -> T
     private let state: Mutex<State>
     // Relaxed is enough: these are statistics read by the metrics renderer; no other memory
@@ -71,6 +94,7 @@ public final class ObjectPool<T: Poolable>: Sendable {
     private let misses = Atomic<Int>(0)
     private let drops = Atomic<Int>(0)
     private let corrupted = Atomic<Int>(0)
+    private let released = Atomic<Int>(0)
     // Mirrors of `free.count` and `freeBytes`, stored under the lock so metrics read them
     // without locking.
     private let idle = Atomic<Int>(0)
@@ -78,12 +102,15 @@ public final class ObjectPool<T: Poolable>: Sendable {
 
     /// Creates a pool keeping at most `capacity` idle objects and `maxIdleBytes` of their
     /// storage, with `prewarm` of them made up front so the first requests do not allocate.
-    public init(capacity: Int, maxIdleBytes: Int = .max, prewarm: Int = 0, makeObject: @escaping @Sendable () -> T) {
+    /// Releasing keeps `minimumIdle` idle objects (default: `prewarm`).
+    public init(capacity: Int, maxIdleBytes: Int = .max, prewarm: Int = 0, minimumIdle: Int? = nil, makeObject: @escaping @Sendable () -> T) {
         precondition(capacity >= 0, "ObjectPool capacity must not be negative")
         precondition(maxIdleBytes >= 0, "ObjectPool maxIdleBytes must not be negative")
         precondition(prewarm <= capacity, "ObjectPool prewarm (\(prewarm)) exceeds capacity (\(capacity))")
+        precondition((minimumIdle ?? 0) >= 0, "ObjectPool minimumIdle must not be negative")
         self.capacity = capacity
         self.maxIdleBytes = maxIdleBytes
+        self.minimumIdle = minimumIdle ?? prewarm
         self.makeObject = makeObject
         var free: [T] = []
         free.reserveCapacity(min(capacity, 65_536))
@@ -94,7 +121,7 @@ public final class ObjectPool<T: Poolable>: Sendable {
             freeBytes += object.retainedBytes
             free.append(object)
         }
-        var initial = State(free: free, freeBytes: freeBytes)
+        var initial = State(free: free, freeBytes: freeBytes, lowWater: free.count)
         #if DEBUG
         initial.idle = Set(free.map(ObjectIdentifier.init))
         #endif
@@ -107,7 +134,12 @@ public final class ObjectPool<T: Poolable>: Sendable {
     public func take() -> T {
         gets.add(1, ordering: .relaxed)
         let taken = state.withLock { state -> T? in
-            guard let object = state.free.popLast() else { return nil }
+            state.wasTaken = true
+            guard let object = state.free.popLast() else {
+                state.lowWater = 0
+                return nil
+            }
+            state.lowWater = min(state.lowWater, state.free.count)
             #if DEBUG
             state.idle.remove(ObjectIdentifier(object))
             #endif
@@ -167,6 +199,76 @@ public final class ObjectPool<T: Poolable>: Sendable {
         return true
     }
 
+    /// Ends a usage window: frees the idle objects no take reached since the previous call (the
+    /// window's low-water mark, the oldest idle ones), keeping at least `minimumIdle`, and
+    /// starts the next window. After a window without any take (a quiet service) the kept
+    /// objects also give back their excess storage. Returns the bytes freed (their
+    /// `retainedBytes`). For the memory monitor, once per window; never on the request path.
+    @discardableResult
+    public func releaseUnused() -> Int {
+        var shrunk = 0
+        let dropped = release { state in
+            let count = max(0, min(state.lowWater, state.free.count - minimumIdle))
+            let unused = Array(state.free.prefix(count))
+            state.free.removeFirst(count)
+            if !state.wasTaken { shrunk = Self.releaseExcess(of: &state) }
+            return unused
+        }
+        return dropped + shrunk
+    }
+
+    /// Frees every idle object beyond `minimumIdle` and the excess storage of those kept
+    /// (`Poolable.releaseExcess()`): what the memory guard does before it sheds load. Returns
+    /// the bytes freed. The next takes miss and make fresh objects, so the pool grows back
+    /// with the load.
+    @discardableResult
+    public func releaseIdle() -> Int {
+        var shrunk = 0
+        let dropped = release { state in
+            let count = max(0, state.free.count - minimumIdle)
+            let idle = Array(state.free.prefix(count))
+            state.free.removeFirst(count)
+            shrunk = Self.releaseExcess(of: &state)
+            return idle
+        }
+        return dropped + shrunk
+    }
+
+    /// Shrinks the idle objects' storage (`Poolable.releaseExcess()`); returns the bytes freed.
+    /// Under the lock, so a take meanwhile cannot get an object while its storage is replaced;
+    /// called when the pool was just cut to `minimumIdle` or when no request is taking.
+    private static func releaseExcess(of state: inout State) -> Int {
+        var shrunk = 0
+        for object in state.free {
+            let before = object.retainedBytes
+            object.releaseExcess()
+            shrunk += before - object.retainedBytes
+        }
+        state.freeBytes -= shrunk
+        return shrunk
+    }
+
+    /// Takes the objects `choose` removes from the free list out of the pool's books, frees
+    /// them outside the lock and returns their bytes; resets the low-water mark.
+    private func release(_ choose: (inout State) -> [T]) -> Int {
+        var freed = state.withLock { state -> [T] in
+            let chosen = choose(&state)
+            #if DEBUG
+            for object in chosen { state.idle.remove(ObjectIdentifier(object)) }
+            #endif
+            state.freeBytes -= chosen.reduce(0) { $0 + $1.retainedBytes }
+            state.lowWater = state.free.count
+            state.wasTaken = false
+            publishOccupancy(state)
+            return chosen
+        }
+        let bytes = freed.reduce(0) { $0 + $1.retainedBytes }
+        if !freed.isEmpty { released.add(freed.count, ordering: .relaxed) }
+        // Outside the lock: the last references go here.
+        freed.removeAll()
+        return bytes
+    }
+
     /// Stores the lock-free mirrors of the occupancy; under the lock.
     private func publishOccupancy(_ state: borrowing State) {
         idle.store(state.free.count, ordering: .relaxed)
@@ -182,7 +284,7 @@ public final class ObjectPool<T: Poolable>: Sendable {
             gets: gets.load(ordering: .relaxed), hits: hits.load(ordering: .relaxed),
             misses: misses.load(ordering: .relaxed), drops: drops.load(ordering: .relaxed),
             corrupted: corrupted.load(ordering: .relaxed), idle: idle.load(ordering: .relaxed),
-            idleBytes: idleBytes.load(ordering: .relaxed))
+            idleBytes: idleBytes.load(ordering: .relaxed), released: released.load(ordering: .relaxed))
     }
 
     #if DEBUG

@@ -9,11 +9,18 @@ import Synchronization
 /// that is big enough before it grows one. The pool's memory is bounded three ways: at most
 /// `maxIdle` buffers, at most `maxIdleBytes` of their capacity in all, and none larger than
 /// `maxRetainedCapacity`.
+///
+/// Within those bounds the idle set follows the load: `releaseUnused()`, called by the memory
+/// monitor once per usage window, frees the buffers no connection took during the window (the
+/// fewest idle buffers seen, tracked under the lock `take` holds anyway), so a quiet server
+/// keeps only what its recent peak used; `releaseIdle()` frees them all (the memory limit).
 package final class ByteBufferPool: Sendable {
     private struct State {
         var free: [ByteBuffer] = []
         /// Capacity of the idle buffers, summed.
         var bytes = 0
+        /// The fewest idle buffers since the last release (the window's low-water mark).
+        var lowWater = 0
     }
 
     private let state = Mutex(State())
@@ -38,7 +45,11 @@ package final class ByteBufferPool: Sendable {
     package func take() -> ByteBuffer {
         takes.add(1, ordering: .relaxed)
         let buffer = state.withLock { state -> ByteBuffer? in
-            guard let buffer = state.free.popLast() else { return nil }
+            guard let buffer = state.free.popLast() else {
+                state.lowWater = 0
+                return nil
+            }
+            state.lowWater = min(state.lowWater, state.free.count)
             state.bytes -= buffer.capacity
             publish(state)
             return buffer
@@ -60,6 +71,8 @@ package final class ByteBufferPool: Sendable {
         let larger = state.withLock { state -> ByteBuffer? in
             guard let index = state.free.lastIndex(where: { $0.capacity >= needed }) else { return nil }
             let found = state.free.remove(at: index)
+            // Everything above `index` moved down: only the buffers below it stayed untouched.
+            state.lowWater = min(state.lowWater, index)
             state.bytes -= found.capacity
             publish(state)
             return found
@@ -86,20 +99,42 @@ package final class ByteBufferPool: Sendable {
         }
     }
 
-    /// Frees every idle buffer (the memory guard's lever); returns the bytes released.
+    /// Frees every idle buffer (the memory guard's lever before it sheds load); returns the
+    /// bytes released.
     @discardableResult
     package func releaseIdle() -> Int {
-        let released = state.withLock { state -> [ByteBuffer] in
-            defer {
-                state.bytes = 0
-                publish(state)
-            }
-            let released = state.free
+        release { state in
+            let all = state.free
             state.free.removeAll(keepingCapacity: true)
-            return released
+            return all
         }
+    }
+
+    /// Ends a usage window: frees the idle buffers no take reached since the previous call (the
+    /// oldest ones, below the window's low-water mark) and starts the next window. Returns the
+    /// bytes released. For the memory monitor; never on the request path.
+    @discardableResult
+    package func releaseUnused() -> Int {
+        release { state in
+            let count = min(state.lowWater, state.free.count)
+            let unused = Array(state.free.prefix(count))
+            state.free.removeFirst(count)
+            return unused
+        }
+    }
+
+    private func release(_ choose: (inout State) -> [ByteBuffer]) -> Int {
+        var released = state.withLock { state -> [ByteBuffer] in
+            let chosen = choose(&state)
+            state.bytes -= chosen.reduce(0) { $0 + $1.capacity }
+            state.lowWater = state.free.count
+            publish(state)
+            return chosen
+        }
+        let bytes = released.reduce(0) { $0 + $1.capacity }
         // Outside the lock: the buffers are freed here.
-        return released.reduce(0) { $0 + $1.capacity }
+        released.removeAll()
+        return bytes
     }
 
     private func publish(_ state: borrowing State) {

@@ -51,6 +51,16 @@ public final class HTTPServer: Sendable {
     /// Pooled read/write buffer statistics for metrics.
     public var bufferStatistics: (takes: Int, misses: Int, idle: Int, idleBytes: Int) { context.buffers.statistics }
 
+    /// Frees the pooled I/O buffers no connection needed since the previous call (one usage
+    /// window of the memory monitor); returns the bytes freed.
+    @discardableResult
+    public func releaseUnusedBuffers() -> Int { context.buffers.releaseUnused() }
+
+    /// Frees every idle pooled I/O buffer (the memory guard, before it sheds load); returns the
+    /// bytes freed.
+    @discardableResult
+    public func releaseIdleBuffers() -> Int { context.buffers.releaseIdle() }
+
     /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
     /// (their responses carry `Connection: close`), and force-close what remains at `deadline`.
     /// `completion` runs once, on a background queue, with true when every connection closed

@@ -23,7 +23,7 @@ import Testing
         let pool = makePool(capacity: 8)
         let taken = take(5, from: pool)
         #expect(Set(taken.map(ObjectIdentifier.init)).count == 5)
-        #expect(pool.statistics == .init(gets: 5, hits: 0, misses: 5, drops: 0, corrupted: 0, idle: 0, idleBytes: 0))
+        #expect(pool.statistics == .init(gets: 5, hits: 0, misses: 5, drops: 0, corrupted: 0, idle: 0, idleBytes: 0, released: 0))
     }
 
     @Test func give_ThenTake_ReusesTheSameObjectsResetAndCountsHits() {
@@ -40,7 +40,7 @@ import Testing
         let again = take(3, from: pool)
         #expect(Set(again.map(ObjectIdentifier.init)) == identities)
         #expect(again.allSatisfy { $0.isValid && $0.isEmpty })
-        #expect(pool.statistics == .init(gets: 6, hits: 3, misses: 3, drops: 0, corrupted: 0, idle: 0, idleBytes: 0))
+        #expect(pool.statistics == .init(gets: 6, hits: 3, misses: 3, drops: 0, corrupted: 0, idle: 0, idleBytes: 0, released: 0))
     }
 
     @Test func give_BeyondCapacity_KeepsCapacityAndDropsTheRest() {
@@ -116,6 +116,90 @@ import Testing
         #expect(stats.corrupted == 0)
         #expect(stats.idle <= 64)
         #expect(stats.idleBytes <= 40 * Self.freshBytes)
+        #if DEBUG
+        pool._checkInvariants()
+        #endif
+    }
+
+    // MARK: Following the load
+
+    private func makePool(capacity: Int, minimumIdle: Int) -> ObjectPool<ResultSlab> {
+        ObjectPool(capacity: capacity, minimumIdle: minimumIdle) { ResultSlab(limits: Self.limits) }
+    }
+
+    /// A peak of 10, then a window using 3, then a quiet window: the idle set follows the
+    /// window's working set down, and the objects kept are the ones the load just used.
+    @Test func releaseUnused_FreesWhatTheWindowDidNotUse_KeepingTheRecentlyUsed() {
+        let pool = makePool(capacity: 64, minimumIdle: 0)
+        var peak = take(10, from: pool)
+        pool.give(&peak)
+        #expect(pool.releaseUnused() == 0, "the peak's window used all ten")
+        #expect(pool.idleCount == 10)
+
+        var used = take(3, from: pool)
+        let usedIdentities = Set(used.map(ObjectIdentifier.init))
+        pool.give(&used)
+        #expect(pool.releaseUnused() == 7 * Self.freshBytes)
+        #expect(pool.idleCount == 3)
+        let kept = take(3, from: pool)
+        #expect(Set(kept.map(ObjectIdentifier.init)) == usedIdentities, "the oldest idle objects went")
+        var back = kept
+        pool.give(&back)
+
+        _ = pool.releaseUnused()   // the window above took all three
+        #expect(pool.releaseUnused() == 3 * Self.freshBytes, "a quiet window frees the rest")
+        #expect(pool.idleCount == 0)
+        #expect(pool.statistics.idleBytes == 0)
+        #expect(pool.statistics.released == 10)
+        #if DEBUG
+        pool._checkInvariants()
+        #endif
+    }
+
+    @Test func afterShrinking_ThePoolGrowsBackWithTheLoad() {
+        let pool = makePool(capacity: 64, minimumIdle: 0)
+        var first = take(8, from: pool)
+        pool.give(&first)
+        _ = pool.releaseUnused()
+        _ = pool.releaseUnused()
+        #expect(pool.idleCount == 0)
+        var burst = take(20, from: pool)
+        #expect(pool.statistics.misses == 28)
+        pool.give(&burst)
+        #expect(pool.idleCount == 20, "a bigger peak is kept in full")
+        _ = take(20, from: pool)
+        #expect(pool.statistics.hits == 20)
+    }
+
+    @Test func releaseUnused_KeepsMinimumIdle_AndShrinksThemAfterAQuietWindow() {
+        let pool = makePool(capacity: 64, minimumIdle: 2)
+        var slabs = take(5, from: pool)
+        for slab in slabs { fill(slab, items: 200) }
+        let grown = slabs[0].retainedBytes
+        #expect(grown > Self.freshBytes)
+        pool.give(&slabs)
+        #expect(pool.releaseUnused() == 0, "this window took all five")
+        // A quiet window: three go whole, the two kept give back their grown storage.
+        #expect(pool.releaseUnused() == 3 * grown + 2 * (grown - Self.freshBytes))
+        #expect(pool.idleCount == 2)
+        #expect(pool.statistics.idleBytes == 2 * Self.freshBytes)
+        #if DEBUG
+        pool._checkInvariants()
+        #endif
+    }
+
+    @Test func releaseIdle_FreesAllButMinimumIdle_AndShrinksTheKeptOnes() {
+        let pool = makePool(capacity: 64, minimumIdle: 2)
+        var slabs = take(6, from: pool)
+        for slab in slabs { fill(slab, items: 200) }
+        let grown = slabs[0].retainedBytes
+        pool.give(&slabs)
+        #expect(pool.releaseIdle() == 4 * grown + 2 * (grown - Self.freshBytes))
+        #expect(pool.idleCount == 2)
+        #expect(pool.statistics.idleBytes == 2 * Self.freshBytes)
+        #expect(pool.releaseIdle() == 0)
+        let again = take(2, from: pool)
+        #expect(again.allSatisfy { $0.isValid && $0.retainedBytes == Self.freshBytes })
         #if DEBUG
         pool._checkInvariants()
         #endif

@@ -51,7 +51,10 @@ enum Fixtures {
         samplesTotal: 60, samplesDroppedTotal: 1,
         sampleDuration: HistogramSnapshot(upperBounds: [0.0001, 0.001], cumulativeCounts: [58, 60, 60], sum: 0.003))
 
-    static let memory = MemoryGuard.Status(limitBytes: 536_870_912, isShedding: false, trimsTotal: 3)
+    static let memory = MemoryGuard.Status(limitBytes: 536_870_912, isShedding: false, trimsTotal: 3, sheddingSecondsTotal: 1.75, released: [
+        .init(pool: "result_slab", reason: .unused, bytes: 4_194_304), .init(pool: "result_slab", reason: .memoryLimit, bytes: 0),
+        .init(pool: "io_buffer", reason: .unused, bytes: 65_536), .init(pool: "io_buffer", reason: .memoryLimit, bytes: 0),
+    ])
 
     static let snapshot = MetricsSnapshot(process: process, allocator: allocator, service: service, http: http, monitor: monitor, memory: memory)
 
