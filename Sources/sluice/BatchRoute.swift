@@ -38,27 +38,27 @@ struct BatchRoute: Sendable {
 
     /// Refuses before the body is read: 415 for other media types or codings, 503 when the
     /// buffer is already full (so an `Expect: 100-continue` client never sends the body).
-    func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> Bool {
+    func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision {
         if Self.format(of: request) == nil {
             response.setError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
-            return true
+            return .answered
         }
         if Self.encoding(of: request) == nil {
             response.setError(.unsupportedMediaType, "Content-Encoding must be gzip or identity")
-            return true
+            return .answered
         }
         if observability.memoryGuard.isShedding {
             // Memory over the guard's threshold: refuse before the body is read.
             observability.http.recordLoadShed(.memoryLimit)
             response.setError(.serviceUnavailable, "memory limit reached; retry later")
             response.retryAfterSeconds = 1
-            return true
+            return .answered
         }
         if buffer.itemCount >= buffer.configuration.maxItems {
             refuseFull(retryAfterSeconds: buffer.retryAfterSeconds, &response)
-            return true
+            return .answered
         }
-        return false
+        return .readBody
     }
 
     func respond(_ request: HTTPRequest, _ response: inout HTTPResponse) {

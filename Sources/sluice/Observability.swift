@@ -7,14 +7,15 @@ import SluiceMetrics
 /// response (atomic slots, no locks), a monitor sampling the process, allocator and service on
 /// its own timer, and the guard acting on those samples.
 final class Observability: RouteObserver {
-    /// Route paths in the router's order; `observe` maps the router's index to a metrics slot.
+    /// The paths that get their own metrics label; any other route counts as "other".
     static let routePaths = ["/batch", "/healthz", "/readyz", "/metrics", "/debug/memory"]
 
     let http: HTTPMetrics
     let memoryGuard: MemoryGuard
     let monitor: MemoryMonitor
+    /// Metrics slots: one per `routePaths` entry, then "other" (unmatched requests and
+    /// routes without a label of their own).
     private let slots: [HTTPMetrics.Route]
-    private let unmatched: HTTPMetrics.Route
 
     struct Settings: Sendable {
         /// nil: derive from the cgroup limit; 0: off.
@@ -28,8 +29,7 @@ final class Observability: RouteObserver {
          onShed: @escaping @Sendable () -> Void, logger: Logger) {
         let http = HTTPMetrics(routes: Self.routePaths + ["other"], preregisteredStatuses: [200, 503])
         self.http = http
-        slots = Self.routePaths.map { http.route($0) }
-        unmatched = http.route("other")
+        slots = (Self.routePaths + ["other"]).map { http.route($0) }
         // Pools give back what the last window's load did not use: one window per monitor tick,
         // at least a second, so a bursty load does not free what the next burst takes again.
         let memoryGuard = MemoryGuard(configuration: .init(
@@ -66,9 +66,12 @@ final class Observability: RouteObserver {
         }
     }
 
-    func observe(routeIndex: Int?, status: HTTPStatus, durationNanoseconds: UInt64) {
-        let slot = routeIndex.map { slots[$0] } ?? unmatched
-        http.recordRequest(route: slot, status: status.code, durationNanoseconds: durationNanoseconds)
+    func slot(forRoutePath path: String) -> Int {
+        Self.routePaths.firstIndex(of: path) ?? Self.routePaths.count
+    }
+
+    func observe(slot: Int?, status: HTTPStatus, durationNanoseconds: UInt64) {
+        http.recordRequest(route: slots[slot ?? Self.routePaths.count], status: status.code, durationNanoseconds: durationNanoseconds)
     }
 
     /// Counts a processed batch and its rejected items by reason.

@@ -137,22 +137,29 @@ extension Connection {
         }
         response.reset()
         let headBytes = buffer.view(offset: buffer.readerIndex, count: headLength)
-        let screenedClose: Bool? = parser.withFields { fields in
-            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
+        // The whole message is already in the buffer (no body, or all of a sized one).
+        let bodyIsHere = switch head.framing {
+        case .none: true
+        case .length(let length): buffer.readableBytes >= headLength + length
+        case .chunked: false
+        }
+        var screened: (decision: ScreenDecision, close: Bool, tag: Int) = (.readBody, false, -1)
+        parser.withFields { fields in
+            var request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
-            guard context.handler.screen(request, &response) else { return nil }
-            let bodyIsHere = switch head.framing {
-            case .none: true
-            case .length(let length): buffer.readableBytes >= headLength + length
-            case .chunked: false
-            }
+            let decision = context.handler.screen(&request, &response)
+            screened = (decision, false, request.handlerTag)
+            guard decision == .answered else { return }
             // An unread body leaves the connection unusable: answer, then close (RFC 9110 §10.1.1).
             if !bodyIsHere { response.closeConnection = true }
-            return answer(request)
+            screened.close = answer(request)
         }
-        if let close = screenedClose {
-            let consumed = response.closeConnection ? buffer.readableBytes : headLength + (parser.head.contentLength ?? 0)
-            advance(messageLength: consumed, close: close, buffer: buffer)
+        handlerTag = screened.tag
+        if screened.decision == .answered {
+            // A message that is all here is skipped; otherwise the connection closes and the
+            // rest of the input is discarded.
+            let consumed = bodyIsHere ? headLength + (head.contentLength ?? 0) : buffer.readableBytes
+            advance(messageLength: consumed, close: screened.close || !bodyIsHere, buffer: buffer)
             return
         }
         switch head.framing {
@@ -183,7 +190,7 @@ extension Connection {
         let body = buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength)
         response.reset()
         let close = parser.withFields { fields in
-            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body)
+            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: handlerTag)
             context.handler.respond(to: request, &response)
             return answer(request)
         }

@@ -11,13 +11,17 @@ public struct HTTPRequest {
     public let headBytes: UnsafeRawBufferPointer
     /// The body, decoded from chunked framing when it was chunked; empty before it is read.
     public let body: UnsafeRawBufferPointer
+    /// A value the handler's `screen` may set for its own later calls on this request (the
+    /// router keeps the matched route's index here, so it resolves the route once). -1 unset.
+    public var handlerTag: Int = -1
 
     public init(head: ParsedHead, fields: UnsafeBufferPointer<HeaderField>, headBytes: UnsafeRawBufferPointer,
-                body: UnsafeRawBufferPointer) {
+                body: UnsafeRawBufferPointer, handlerTag: Int = -1) {
         self.head = head
         self.fields = fields
         self.headBytes = headBytes
         self.body = body
+        self.handlerTag = handlerTag
     }
 
     public var method: HTTPMethod { head.method }

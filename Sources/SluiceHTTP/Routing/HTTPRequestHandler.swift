@@ -2,9 +2,11 @@
 /// connection's queue; calls for different connections run concurrently.
 public protocol HTTPRequestHandler: Sendable {
     /// Called when the head is complete and before any body byte is read (so also before
-    /// `100 Continue` is sent). Fill `response` and return true to answer at once — e.g. 404,
-    /// 405, 413, 415 or 503 — without reading the body; return false to read it.
-    func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> Bool
+    /// `100 Continue` is sent). Fill `response` and return `.answered` to answer at once — e.g.
+    /// 404, 405, 413, 415 or 503 — without reading the body; return `.readBody` to read it.
+    /// The handler may set `request.handlerTag` (e.g. the matched route); the later calls for
+    /// this request see it.
+    func screen(_ request: inout HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision
 
     /// Called with the whole body. Fill `response`.
     func respond(to request: HTTPRequest, _ response: inout HTTPResponse)
@@ -14,6 +16,15 @@ public protocol HTTPRequestHandler: Sendable {
 
     /// Called when the server answers on its own (malformed request, timeout, overload).
     func didReject(status: HTTPStatus)
+}
+
+/// What `HTTPRequestHandler.screen` decided about a request whose head has arrived.
+public enum ScreenDecision: Sendable, Equatable {
+    /// Read the body, then call `respond`.
+    case readBody
+    /// The response is filled: send it without reading the body. A body that has not fully
+    /// arrived leaves the connection unusable, so it then closes after the response.
+    case answered
 }
 
 extension HTTPRequestHandler {

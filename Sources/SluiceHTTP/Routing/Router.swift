@@ -7,12 +7,12 @@ public struct Route: Sendable {
     /// The `Allow` header value, e.g. "GET, HEAD".
     public let allow: StaticString
     /// Optional early decision before the body is read; see `HTTPRequestHandler.screen`.
-    public let screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> Bool)?
+    public let screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> ScreenDecision)?
     /// Fills the response from the whole request.
     public let respond: @Sendable (HTTPRequest, inout HTTPResponse) -> Void
 
     public init(_ path: String, methods: [HTTPMethod], allow: StaticString,
-                screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> Bool)? = nil,
+                screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> ScreenDecision)? = nil,
                 respond: @escaping @Sendable (HTTPRequest, inout HTTPResponse) -> Void) {
         self.path = path
         self.methods = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
@@ -22,21 +22,30 @@ public struct Route: Sendable {
     }
 }
 
-/// Observes answered requests, for metrics. `routeIndex` is the matched route's position in
-/// the router's list, nil when no route matched (404) or the server answered on its own.
+/// Observes answered requests, for metrics. The router asks once per route, when it is built,
+/// which slot that route's requests count in, so metrics never depend on the order of routes
+/// (two routers, e.g. a main and an admin listener, can share one observer).
 public protocol RouteObserver: Sendable {
-    func observe(routeIndex: Int?, status: HTTPStatus, durationNanoseconds: UInt64)
+    /// The slot for requests matched to the route at `path`.
+    func slot(forRoutePath path: String) -> Int
+    /// Records one answer. `slot` is nil when no route matched (404) or the server answered on
+    /// its own (malformed request, timeout, overload).
+    func observe(slot: Int?, status: HTTPStatus, durationNanoseconds: UInt64)
 }
 
 /// Dispatches requests to routes by exact path: 404 for unknown paths, 405 with `Allow` for
-/// methods a route does not allow.
+/// methods a route does not allow. The route is resolved once per request, in `screen`, and
+/// carried to `respond` and `didRespond` in `HTTPRequest.handlerTag`.
 public struct Router: HTTPRequestHandler {
     private let routes: [Route]
     private let observer: (any RouteObserver)?
+    /// The observer's slot for each route, by route index.
+    private let slots: [Int]
 
     public init(routes: [Route], observer: (any RouteObserver)? = nil) {
         self.routes = routes
         self.observer = observer
+        self.slots = routes.map { observer?.slot(forRoutePath: $0.path) ?? 0 }
     }
 
     private func routeIndex(for request: HTTPRequest) -> Int? {
@@ -49,37 +58,36 @@ public struct Router: HTTPRequestHandler {
         return nil
     }
 
-    private func route(for request: HTTPRequest) -> Route? {
-        routeIndex(for: request).map { routes[$0] }
-    }
-
-    public func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> Bool {
-        guard let route = route(for: request) else {
+    public func screen(_ request: inout HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision {
+        guard let index = routeIndex(for: request) else {
             response.setError(.notFound, "not found")
-            return true
+            return .answered
         }
+        request.handlerTag = index
+        let route = routes[index]
         guard route.methods.contains(request.method) else {
             response.setError(.methodNotAllowed, "method not allowed")
             response.allow = route.allow
-            return true
+            return .answered
         }
-        return route.screen?(request, &response) ?? false
+        return route.screen?(request, &response) ?? .readBody
     }
 
     public func respond(to request: HTTPRequest, _ response: inout HTTPResponse) {
-        guard let route = route(for: request) else {
+        guard routes.indices.contains(request.handlerTag) else {
             response.setError(.notFound, "not found")
             return
         }
-        route.respond(request, &response)
+        routes[request.handlerTag].respond(request, &response)
     }
 
     public func didRespond(to request: HTTPRequest, status: HTTPStatus, durationNanoseconds: UInt64) {
         guard let observer else { return }
-        observer.observe(routeIndex: routeIndex(for: request), status: status, durationNanoseconds: durationNanoseconds)
+        let slot = routes.indices.contains(request.handlerTag) ? slots[request.handlerTag] : nil
+        observer.observe(slot: slot, status: status, durationNanoseconds: durationNanoseconds)
     }
 
     public func didReject(status: HTTPStatus) {
-        observer?.observe(routeIndex: nil, status: status, durationNanoseconds: 0)
+        observer?.observe(slot: nil, status: status, durationNanoseconds: 0)
     }
 }

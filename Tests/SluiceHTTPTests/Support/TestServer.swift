@@ -11,7 +11,7 @@ final class TestServer {
     let server: HTTPServer
     var port: Int { server.port }
 
-    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+    init(observer: (any RouteObserver)? = nil, configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -28,10 +28,10 @@ final class TestServer {
             },
             Route("/reject", methods: [.post], allow: "POST", screen: { _, response in
                 response.setError(.unsupportedMediaType, "unsupported content type")
-                return true
+                return .answered
             }) { _, _ in Issue.record("the screened route must not be called with a body") },
         ]
-        server = try HTTPServer(configuration: configuration, handler: Router(routes: routes), logger: logger)
+        server = try HTTPServer(configuration: configuration, handler: Router(routes: routes, observer: observer), logger: logger)
         server.start()
     }
 
