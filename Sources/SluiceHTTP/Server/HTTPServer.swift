@@ -63,42 +63,53 @@ public final class HTTPServer: Sendable {
 
     /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
     /// (their responses carry `Connection: close`), and force-close what remains at `deadline`.
-    /// `completion` runs once, on a background queue, with true when every connection closed
-    /// in time. Later calls are ignored.
+    /// `completion` runs once, on a background queue, as soon as the last connection has
+    /// closed: with true when that was before the deadline. Later calls are ignored.
     public func shutdown(deadline: Duration, completion: @escaping @Sendable (Bool) -> Void) {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
         context.isDraining.store(true, ordering: .relaxed)
         let context = self.context
         let sweeper = self.sweeper
-        let due = MonotonicClock.now() &+ deadline.nanoseconds
+        let outcome = ShutdownOutcome()
+        let finish: @Sendable () -> Void = {
+            guard let clean = outcome.finish() else { return }
+            sweeper.stop()
+            completion(clean)
+        }
         listener.stop {
-            for connection in context.allConnections() {
+            context.forEachConnection { connection in
                 connection.queue.async { connection.beginShutdown() }
             }
-            Self.waitForConnections(context: context, due: due) { clean in
-                sweeper.stop()
-                completion(clean)
+            context.whenNoConnections(finish)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: deadline.nanoseconds))) {
+                guard outcome.passDeadline() else { return }
+                context.logger.warning("shutdown deadline reached; closing remaining connections",
+                                       metadata: ["open": "\(context.openConnections.load(ordering: .relaxed))"])
+                context.forEachConnection { connection in
+                    connection.queue.async { connection.close() }
+                }
+                // Closing cancels the sources and the last cancel handler unregisters, which
+                // runs `finish`; this is only a backstop should a connection never get there.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1), execute: finish)
             }
         }
     }
+}
 
-    private static func waitForConnections(context: ServerContext, due: UInt64,
-                                           completion: @escaping @Sendable (Bool) -> Void) {
-        if context.openConnections.load(ordering: .relaxed) == 0 {
-            completion(true)
-            return
-        }
-        if MonotonicClock.now() >= due {
-            context.logger.warning("shutdown deadline reached; closing remaining connections",
-                                   metadata: ["open": "\(context.openConnections.load(ordering: .relaxed))"])
-            for connection in context.allConnections() {
-                connection.queue.async { connection.close() }
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { completion(false) }
-            return
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(10)) {
-            waitForConnections(context: context, due: due, completion: completion)
-        }
+/// How a shutdown ended: finished (once) before or after its deadline passed.
+private final class ShutdownOutcome: Sendable {
+    private static let running = 0, pastDeadline = 1, finished = 2
+    private let state = Atomic<Int>(ShutdownOutcome.running)
+
+    /// Marks the deadline as passed; false when the shutdown had already finished.
+    func passDeadline() -> Bool {
+        state.compareExchange(expected: Self.running, desired: Self.pastDeadline, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Marks the shutdown finished: whether it was clean (before the deadline), or nil when it
+    /// had already finished.
+    func finish() -> Bool? {
+        let previous = state.exchange(Self.finished, ordering: .acquiringAndReleasing)
+        return previous == Self.finished ? nil : previous == Self.running
     }
 }

@@ -12,7 +12,8 @@ final class ServerContext: Sendable {
     /// queue targets one of them), so one worker wake-up drains many connections' events.
     let eventQueues: [DispatchQueue]
     private let nextEventQueue = Atomic<Int>(0)
-    let connections = Mutex<[ObjectIdentifier: Connection]>([:])
+    /// The open connections, and who to tell when the last one has gone (shutdown).
+    private let registry = Mutex<Registry>(Registry())
     // Relaxed: gauges and counters for metrics and the shutdown poll; no data is published through them.
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
@@ -45,17 +46,43 @@ final class ServerContext: Sendable {
         eventQueues[nextEventQueue.wrappingAdd(1, ordering: .relaxed).oldValue % eventQueues.count]
     }
 
+    private struct Registry {
+        var connections: [ObjectIdentifier: Connection] = [:]
+        var whenEmpty: (@Sendable () -> Void)?
+    }
+
     func register(_ connection: Connection) {
-        connections.withLock { $0[ObjectIdentifier(connection)] = connection }
+        registry.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
     }
 
+    /// Called by a connection once its fd is closed; the last one runs the `whenEmpty` callback.
     func unregister(_ connection: Connection) {
-        connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(connection)) }
         openConnections.subtract(1, ordering: .relaxed)
+        let callback: (@Sendable () -> Void)? = registry.withLock { registry in
+            _ = registry.connections.removeValue(forKey: ObjectIdentifier(connection))
+            guard registry.connections.isEmpty else { return nil }
+            defer { registry.whenEmpty = nil }
+            return registry.whenEmpty
+        }
+        callback?()
     }
 
-    /// A snapshot of the open connections (allocates; used by the sweeper and shutdown only).
-    func allConnections() -> [Connection] {
-        connections.withLock { Array($0.values) }
+    /// Runs `callback` once no connection is registered: now if none is, else when the last one
+    /// unregisters. Call it after the listener has stopped admitting connections.
+    func whenNoConnections(_ callback: @escaping @Sendable () -> Void) {
+        let runNow = registry.withLock { registry in
+            if registry.connections.isEmpty { return true }
+            registry.whenEmpty = callback
+            return false
+        }
+        if runNow { callback() }
+    }
+
+    /// Calls `body` for each open connection, under the registry lock (no copy): keep it short,
+    /// e.g. an atomic load or a `queue.async`.
+    func forEachConnection(_ body: (Connection) -> Void) {
+        registry.withLock { registry in
+            for connection in registry.connections.values { body(connection) }
+        }
     }
 }

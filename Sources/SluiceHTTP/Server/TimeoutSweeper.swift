@@ -26,11 +26,9 @@ final class TimeoutSweeper: @unchecked Sendable {
 
     private func sweep() {
         let now = MonotonicClock.now()
-        context.connections.withLock { connections in
-            for connection in connections.values {
-                let due = connection.deadline.load(ordering: .relaxed)
-                if due != 0, due <= now { expired.append(connection) }
-            }
+        context.forEachConnection { connection in
+            let due = connection.deadline.load(ordering: .relaxed)
+            if due != 0, due <= now { expired.append(connection) }
         }
         for connection in expired {
             connection.queue.async { connection.deadlineMayHavePassed(now: now) }
