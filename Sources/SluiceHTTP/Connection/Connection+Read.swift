@@ -93,33 +93,28 @@ extension Connection {
                 case .complete(let headLength):
                     beginBody(headLength: headLength, buffer: buffer)
                 }
-            case .body(let headLength, var decoder):
-                if decoder != nil {
-                    let result = decoder!.decode(in: buffer, bodyOffset: headLength)
-                    state = .body(headLength: headLength, decoder: decoder)
-                    switch result {
-                    case .needMoreBytes:
-                        deadline.store(bodyDeadline.due, ordering: .relaxed)
-                        break loop
-                    case .failed(let error):
-                        reject(error)
-                        break loop
-                    case .complete(let bodyLength, let messageLength):
-                        complete(headLength: headLength, bodyLength: bodyLength, messageLength: messageLength, buffer: buffer)
-                    }
-                } else {
-                    guard case .length(let length) = parser.head.framing else {
-                        preconditionFailure("body state without a length or a decoder")
-                    }
-                    let needed = headLength + length
-                    if buffer.readableBytes < needed {
-                        // The whole body is read into one buffer: a large one from the pool if idle.
-                        input = context.buffers.reserveWritable(needed - buffer.readableBytes, in: buffer)
-                        deadline.store(bodyDeadline.due, ordering: .relaxed)
-                        break loop
-                    }
-                    complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
+            case .body(let headLength, .chunked(var decoder)):
+                let result = decoder.decode(in: buffer, bodyOffset: headLength)
+                state = .body(headLength: headLength, framing: .chunked(decoder))
+                switch result {
+                case .needMoreBytes:
+                    deadline.store(bodyDeadline.due, ordering: .relaxed)
+                    break loop
+                case .failed(let error):
+                    reject(error)
+                    break loop
+                case .complete(let bodyLength, let messageLength):
+                    complete(headLength: headLength, bodyLength: bodyLength, messageLength: messageLength, buffer: buffer)
                 }
+            case .body(let headLength, .length(let length)):
+                let needed = headLength + length
+                if buffer.readableBytes < needed {
+                    // The whole body is read into one buffer: a large one from the pool if idle.
+                    input = context.buffers.reserveWritable(needed - buffer.readableBytes, in: buffer)
+                    deadline.store(bodyDeadline.due, ordering: .relaxed)
+                    break loop
+                }
+                complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
             case .closingAfterWrite, .lingering, .closed:
                 break loop
             }
@@ -166,11 +161,11 @@ extension Connection {
         case .none:
             complete(headLength: headLength, bodyLength: 0, messageLength: headLength, buffer: buffer)
             return
-        case .length:
-            state = .body(headLength: headLength, decoder: nil)
+        case .length(let length):
+            state = .body(headLength: headLength, framing: .length(length))
         case .chunked:
-            state = .body(headLength: headLength, decoder: ChunkedDecoder(
-                maxBodyBytes: limits.maxBodyBytes, maxTrailerBytes: limits.maxHeaderBytes))
+            state = .body(headLength: headLength, framing: .chunked(ChunkedDecoder(
+                maxBodyBytes: limits.maxBodyBytes, maxTrailerBytes: limits.maxHeaderBytes)))
         }
         if head.expectsContinue, buffer.readableBytes == headLength {
             let output = self.output ?? context.buffers.take()

@@ -17,12 +17,20 @@ final class Connection: @unchecked Sendable {
         /// Some bytes of a head have arrived.
         case head
         /// The head is parsed; reading the body.
-        case body(headLength: Int, decoder: ChunkedDecoder?)
+        case body(headLength: Int, framing: BodyReading)
         /// A final response with `Connection: close` is queued; nothing more is parsed.
         case closingAfterWrite
         /// Our side is shut down for writing; discarding input until EOF or the linger timeout.
         case lingering
         case closed
+    }
+
+    /// How the body being read is framed: its one source of truth while reading it.
+    enum BodyReading {
+        /// A `Content-Length` body of this many bytes.
+        case length(Int)
+        /// A chunked body, decoded in place as it arrives.
+        case chunked(ChunkedDecoder)
     }
 
     let fd: Int32
