@@ -24,6 +24,11 @@ extension Connection {
                     processInput()
                     // Framing may have moved the input to a larger pooled buffer.
                     if let current = input { buffer = current }
+                    // Waiting for a deferred response: buffer at most one read buffer's worth
+                    // of what the client pipelines meanwhile.
+                    if case .awaitingResponse = state, buffer.readableBytes >= context.configuration.readBufferBytes {
+                        suspendReading()
+                    }
                 }
                 if case .closed = state { return }
                 if received < space || isReadSuspended { break }
@@ -56,6 +61,8 @@ extension Connection {
         peerClosed = true
         suspendReading()
         switch state {
+        case .awaitingResponse:
+            break  // A half-close: the client may still read the answer, sent with `close`.
         case .idle, .closingAfterWrite:
             if (output?.readableBytes ?? 0) > 0 {
                 state = .closingAfterWrite
@@ -115,7 +122,7 @@ extension Connection {
                     break loop
                 }
                 complete(headLength: headLength, bodyLength: length, messageLength: needed, buffer: buffer)
-            case .closingAfterWrite, .lingering, .closed:
+            case .awaitingResponse, .closingAfterWrite, .lingering, .closed:
                 break loop
             }
         }
@@ -184,12 +191,63 @@ extension Connection {
         let headBytes = buffer.view(offset: buffer.readerIndex, count: headLength)
         let body = buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength)
         response.reset()
-        let close = parser.withFields { fields in
+        let close: Bool? = parser.withFields { fields in
             let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: handlerTag)
             context.handler.respond(to: request, &response)
-            return answer(request)
+            return response.isDeferred ? nil : answer(request)
+        }
+        guard let close else {
+            awaitDeferredResponse(head: head, messageLength: messageLength, buffer: buffer)
+            return
         }
         advance(messageLength: messageLength, close: close, buffer: buffer)
+    }
+
+    /// `HTTPResponse.answerLater` asked for the deferred response of the current request.
+    func beginDeferredResponse() -> DeferredResponse {
+        deferredGeneration &+= 1
+        let deferred = DeferredResponse(owner: self, generation: deferredGeneration)
+        pendingDeferred = deferred
+        return deferred
+    }
+
+    /// The handler answers later: consume the request and wait, with no deadline of our own
+    /// (the handler's, and shutdown's, apply).
+    private func awaitDeferredResponse(head: ParsedHead, messageLength: Int, buffer: ByteBuffer) {
+        buffer.readerIndex += messageLength
+        parser.reset()
+        hasServedRequest = true
+        guard let deferred = pendingDeferred else {
+            preconditionFailure("response deferred without answerLater()")
+        }
+        pendingDeferred = nil
+        state = .awaitingResponse(AwaitedResponse(
+            generation: deferredGeneration, deferred: deferred, method: head.method, version: head.version,
+            requestWantsClose: head.wantsClose, handlerTag: handlerTag, startedAt: headStartedAt))
+        deadline.store(0, ordering: .relaxed)
+    }
+
+    /// A deferred response was completed (on this queue): send it, then go on with any
+    /// pipelined request already buffered.
+    func finishDeferredResponse(generation: UInt64, fill: (inout HTTPResponse) -> Void) {
+        guard case .awaitingResponse(let awaited) = state, awaited.generation == generation else { return }
+        response.reset()
+        fill(&response)
+        let close = response.closeConnection || awaited.requestWantsClose || isShuttingDown || peerClosed
+            || context.isDraining.load(ordering: .relaxed)
+        writeResponse(response, method: awaited.method, version: awaited.version, close: close)
+        context.handler.didRespond(handlerTag: awaited.handlerTag, status: response.status,
+                                   durationNanoseconds: MonotonicClock.now() &- awaited.startedAt)
+        if close {
+            state = .closingAfterWrite
+            input?.clear()
+        } else {
+            state = .idle
+            if let input, input.readableBytes == 0 { input.clear() }
+            setDeadline(after: context.configuration.idleTimeout)
+            resumeReading()
+        }
+        if input != nil { processInput() } else { flushOutput() }
     }
 
     /// Queues the response; returns whether the connection closes after it.
@@ -198,7 +256,7 @@ extension Connection {
         let close = response.closeConnection || request.head.wantsClose || isShuttingDown
             || context.isDraining.load(ordering: .relaxed)
         writeResponse(response, method: request.method, version: request.version, close: close)
-        context.handler.didRespond(to: request, status: response.status,
+        context.handler.didRespond(handlerTag: request.handlerTag, status: response.status,
                                    durationNanoseconds: MonotonicClock.now() &- headStartedAt)
         return close
     }

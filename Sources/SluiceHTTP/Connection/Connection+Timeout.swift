@@ -21,7 +21,7 @@ extension Connection {
             flushOutput()
         case .idle, .closingAfterWrite, .lingering:
             close()
-        case .closed:
+        case .awaitingResponse, .closed:
             break
         }
         // A 408 that cannot be sent either is given one more stall period, then closed.
@@ -44,7 +44,7 @@ extension Connection {
         case .body:
             bodyDeadline.restart(now: MonotonicClock.now())
             deadline.store(bodyDeadline.due, ordering: .relaxed)
-        case .closingAfterWrite, .lingering, .closed:
+        case .awaitingResponse, .closingAfterWrite, .lingering, .closed:
             break
         }
     }

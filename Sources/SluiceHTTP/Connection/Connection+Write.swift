@@ -108,8 +108,8 @@ extension Connection {
             } else {
                 startLingering()
             }
-        case .closed, .lingering:
-            break
+        case .closed, .lingering, .awaitingResponse:
+            break  // A deferred response resumes reading itself once it is sent.
         case .idle, .head, .body:
             if isShuttingDown, case .idle = state, (input?.readableBytes ?? 0) == 0 {
                 close()

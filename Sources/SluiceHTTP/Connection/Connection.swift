@@ -18,6 +18,9 @@ final class Connection: @unchecked Sendable {
         case head
         /// The head is parsed; reading the body.
         case body(headLength: Int, framing: BodyReading)
+        /// The handler answers the request later (`HTTPResponse.answerLater`); its bytes are
+        /// consumed and nothing more is parsed until it does.
+        case awaitingResponse(AwaitedResponse)
         /// A final response with `Connection: close` is queued; nothing more is parsed.
         case closingAfterWrite
         /// Our side is shut down for writing; discarding input until EOF or the linger timeout.
@@ -31,6 +34,18 @@ final class Connection: @unchecked Sendable {
         case length(Int)
         /// A chunked body, decoded in place as it arrives.
         case chunked(ChunkedDecoder)
+    }
+
+    /// What a deferred response needs of its request once the request's views are gone.
+    struct AwaitedResponse {
+        let generation: UInt64
+        /// Weak: the handler owns it, and releasing it unanswered must reach its deinit (500).
+        weak var deferred: DeferredResponse?
+        let method: HTTPMethod
+        let version: HTTPVersion
+        let requestWantsClose: Bool
+        let handlerTag: Int
+        let startedAt: UInt64
     }
 
     let fd: Int32
@@ -61,6 +76,10 @@ final class Connection: @unchecked Sendable {
     /// The rate-based deadline of the body being read (meaningful in `.body` only).
     var bodyDeadline = BodyDeadline(now: 0, timeout: .zero, minBytesPerSecond: 0)
     var dateCache = HTTPDateCache()
+    /// Numbers this connection's deferred responses, so a stale completion is recognised.
+    var deferredGeneration: UInt64 = 0
+    /// The deferred response `answerLater` made for the request being answered.
+    var pendingDeferred: DeferredResponse?
 
     init(fd: Int32, context: ServerContext) {
         self.fd = fd
@@ -68,6 +87,7 @@ final class Connection: @unchecked Sendable {
         self.queue = DispatchQueue(label: "sluice.connection", target: context.eventQueueForNewConnection())
         self.parser = HeadParser(limits: context.configuration.limits)
         self.response = HTTPResponse(body: ByteBuffer(capacity: 512))
+        self.response.owner = self
     }
 
     /// Registers the read source and arms the first request's header deadline (from accept,
@@ -95,6 +115,7 @@ final class Connection: @unchecked Sendable {
     /// Closes at once: cancels the sources; the last cancel handler closes the fd.
     func close() {
         if case .closed = state { return }
+        if case .awaitingResponse(let awaited) = state { awaited.deferred?.cancelled.store(true, ordering: .relaxed) }
         state = .closed
         deadline.store(0, ordering: .relaxed)
         if let readSource {

@@ -8,11 +8,14 @@ public protocol HTTPRequestHandler: Sendable {
     /// this request see it.
     func screen(_ request: inout HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision
 
-    /// Called with the whole body. Fill `response`.
+    /// Called with the whole body. Fill `response`, or call `response.answerLater()` and
+    /// complete the returned `DeferredResponse` from any queue (copy what you need of the
+    /// request first: its views are valid only during this call).
     func respond(to request: HTTPRequest, _ response: inout HTTPResponse)
 
-    /// Called after each response is queued, with the time from head to response, for metrics.
-    func didRespond(to request: HTTPRequest, status: HTTPStatus, durationNanoseconds: UInt64)
+    /// Called after each response is queued, with the `handlerTag` its `screen` set and the
+    /// time from head to response, for metrics.
+    func didRespond(handlerTag: Int, status: HTTPStatus, durationNanoseconds: UInt64)
 
     /// Called when the server answers on its own (malformed request, timeout, overload).
     func didReject(status: HTTPStatus)
@@ -28,6 +31,6 @@ public enum ScreenDecision: Sendable, Equatable {
 }
 
 extension HTTPRequestHandler {
-    public func didRespond(to request: HTTPRequest, status: HTTPStatus, durationNanoseconds: UInt64) {}
+    public func didRespond(handlerTag: Int, status: HTTPStatus, durationNanoseconds: UInt64) {}
     public func didReject(status: HTTPStatus) {}
 }

@@ -11,6 +11,10 @@ public struct HTTPResponse {
     public var closeConnection = false
     /// The body; write into it.
     public let body: ByteBuffer
+    /// Set by `answerLater()`: the connection waits for the deferred completion.
+    private(set) var isDeferred = false
+    /// The connection this response belongs to (for `answerLater`); nil outside a server.
+    weak var owner: Connection?
 
     public init(body: ByteBuffer) {
         self.body = body
@@ -23,7 +27,21 @@ public struct HTTPResponse {
         retryAfterSeconds = nil
         allow = nil
         closeConnection = false
+        isDeferred = false
         body.clear()
+    }
+
+    /// Answers this request later: call from `respond`, then `complete` the result exactly once,
+    /// from any queue. Until then the connection sends nothing more and handles no further
+    /// request (pipelined bytes wait in its read buffer, which it stops filling once it holds
+    /// `readBufferBytes`), so responses keep their order. If the client goes away meanwhile,
+    /// `isCancelled` turns true and completing does nothing; a `DeferredResponse` released
+    /// without being completed answers 500.
+    public mutating func answerLater() -> DeferredResponse {
+        precondition(!isDeferred, "answerLater() called twice for one request")
+        isDeferred = true
+        guard let owner else { return DeferredResponse(owner: nil, generation: 0) }
+        return owner.beginDeferredResponse()
     }
 
     /// Sets a status with a JSON body `{"error": "<message>"}`; the message is escaped.

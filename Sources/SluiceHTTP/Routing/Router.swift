@@ -81,9 +81,9 @@ public struct Router: HTTPRequestHandler {
         routes[request.handlerTag].respond(request, &response)
     }
 
-    public func didRespond(to request: HTTPRequest, status: HTTPStatus, durationNanoseconds: UInt64) {
+    public func didRespond(handlerTag: Int, status: HTTPStatus, durationNanoseconds: UInt64) {
         guard let observer else { return }
-        let slot = routes.indices.contains(request.handlerTag) ? slots[request.handlerTag] : nil
+        let slot = routes.indices.contains(handlerTag) ? slots[handlerTag] : nil
         observer.observe(slot: slot, status: status, durationNanoseconds: durationNanoseconds)
     }
 

@@ -3,12 +3,16 @@ import Glibc
 import Logging
 import SluiceHTTP
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// An in-process server on an ephemeral loopback port with routes for the tests:
-/// `/healthz`, `POST /echo` (answers the body it read) and `POST /reject` (screens with 415).
+/// `/healthz`, `POST /echo` (answers the body it read), `POST /reject` (screens with 415) and
+/// `POST /later` (answers later: the test completes `deferred`).
 final class TestServer {
     let server: HTTPServer
+    /// The deferred responses `POST /later` made, in request order, with each request's body.
+    let deferred = DeferredLog()
     var port: Int { server.port }
 
     init(observer: (any RouteObserver)? = nil, configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
@@ -18,7 +22,13 @@ final class TestServer {
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        let deferred = self.deferred
         let routes = [
+            Route("/later", methods: [.post], allow: "POST") { request, response in
+                let body = String(decoding: request.body, as: UTF8.self)
+                let later = response.answerLater()
+                deferred.withLock { $0.append((later, body)) }
+            },
             Route("/healthz", methods: [.get], allow: "GET, HEAD") { _, response in
                 response.body.write("{\"status\":\"ok\"}")
             },
@@ -56,3 +66,12 @@ final class TestServer {
     }
 }
 
+
+/// The deferred responses a test server's `POST /later` made, with each request's body.
+final class DeferredLog: Sendable {
+    private let entries = Mutex<[(response: DeferredResponse, body: String)]>([])
+
+    func withLock<T>(_ body: (inout [(response: DeferredResponse, body: String)]) -> T) -> T {
+        entries.withLock { body(&$0) }
+    }
+}
