@@ -82,7 +82,7 @@ private func decodeChunked(
 ) -> ChunkedOutcome {
     let buffer = ByteBuffer(capacity: 8)  // small, so the writes grow and compact it
     buffer.write(bytes: [UInt8](repeating: 0xAA, count: consumedEarlier))
-    buffer.readerIndex = consumedEarlier
+    buffer.moveReaderIndex(to: consumedEarlier)
     buffer.write(bytes: head)
     var decoder = ChunkedDecoder(maxBodyBytes: caps.body, maxTrailerBytes: caps.trailer)
     var fed = 0

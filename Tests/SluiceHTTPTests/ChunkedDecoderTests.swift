@@ -55,7 +55,7 @@ private let nextRequest = Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
 private func run(_ input: [UInt8], ends: [Int], _ row: ChunkedCase) -> ChunkedRun {
     let buffer = ByteBuffer(capacity: 16)  // small: writes grow and compact it between calls
     buffer.write(bytes: [0x21, 0x21, 0x21])  // an earlier request, already consumed
-    buffer.readerIndex = 3
+    buffer.moveReaderIndex(to: 3)
     buffer.write(bytes: head)
     var decoder = ChunkedDecoder(maxBodyBytes: row.maxBodyBytes, maxTrailerBytes: row.maxTrailerBytes)
     var fed = 0

@@ -7,11 +7,16 @@
 ///
 /// Ownership rule: a buffer has one owner at a time (the pool, or one connection on its queue);
 /// it moves whole between them, which is why it is `@unchecked Sendable`. Never share one.
+///
+/// The storage pointer never leaves the type: handlers append with `write`, the server reaches
+/// the bytes only through scoped accessors, and every index move is checked.
 public final class ByteBuffer: @unchecked Sendable {
-    public private(set) var base: UnsafeMutableRawPointer
+    private var base: UnsafeMutableRawPointer
     public private(set) var capacity: Int
-    public var readerIndex = 0
-    public var writerIndex = 0
+    /// Where the unread bytes start.
+    public private(set) var readerIndex = 0
+    /// Where the next byte is written.
+    public private(set) var writerIndex = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0, "ByteBuffer capacity must be positive")
@@ -25,6 +30,45 @@ public final class ByteBuffer: @unchecked Sendable {
     public var readableBytes: Int { writerIndex - readerIndex }
     /// Free space after the write index.
     public var writableBytes: Int { capacity - writerIndex }
+
+    /// Marks `count` unread bytes as read.
+    package func moveReaderIndex(forwardBy count: Int) {
+        precondition(count >= 0 && count <= readableBytes, "ByteBuffer reader index moved past the written bytes")
+        readerIndex += count
+    }
+
+    /// Puts the reader index at `index`, which must lie within the written bytes.
+    package func moveReaderIndex(to index: Int) {
+        precondition(index >= 0 && index <= writerIndex, "ByteBuffer reader index out of bounds")
+        readerIndex = index
+    }
+
+    /// Forgets the last `count` written bytes (e.g. chunk framing decoded away in place).
+    package func removeLast(_ count: Int) {
+        precondition(count >= 0 && count <= readableBytes, "ByteBuffer cannot remove more than its unread bytes")
+        writerIndex -= count
+    }
+
+    /// Lets `fill` write up to `count` bytes at the write index (after reserving them) and
+    /// appends as many as it reports. A negative report (a failed system call) is passed
+    /// through and appends nothing.
+    package func append(upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        reserveWritable(count)
+        let written = fill(UnsafeMutableRawBufferPointer(start: base + writerIndex, count: count))
+        precondition(written <= count, "ByteBuffer.append wrote past the space it was given")
+        if written > 0 { writerIndex += written }
+        return written
+    }
+
+    /// Calls `body` with the unread bytes, read-only.
+    public func withReadableBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base + readerIndex, count: readableBytes))
+    }
+
+    /// Calls `body` with the unread bytes, writable in place (e.g. chunked decoding).
+    package func withUnsafeMutableReadableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeMutableRawBufferPointer(start: base + readerIndex, count: readableBytes))
+    }
 
     /// Forgets all content, keeping the storage.
     public func clear() {
@@ -109,12 +153,12 @@ public final class ByteBuffer: @unchecked Sendable {
     }
 
     /// A view of the unread bytes, valid until the buffer is next mutated.
-    public var readableView: UnsafeRawBufferPointer {
+    package var readableView: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + readerIndex, count: readableBytes)
     }
 
     /// A view of `count` bytes starting at absolute `offset`.
-    public func view(offset: Int, count: Int) -> UnsafeRawBufferPointer {
+    package func view(offset: Int, count: Int) -> UnsafeRawBufferPointer {
         precondition(offset >= 0 && count >= 0 && offset + count <= writerIndex, "ByteBuffer view out of bounds")
         return UnsafeRawBufferPointer(start: base + offset, count: count)
     }

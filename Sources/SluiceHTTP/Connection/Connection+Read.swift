@@ -13,13 +13,11 @@ extension Connection {
                 input = buffer
             }
             let space = buffer.writableBytes
-            // Safe: reserveWritable guaranteed `space` writable bytes at writerIndex.
-            let received = recv(fd, buffer.base + buffer.writerIndex, space, 0)
+            let received = buffer.append(upTo: space) { recv(fd, $0.baseAddress, $0.count, 0) }
             if received > 0 {
                 if isDiscardingInput {
                     buffer.clear()  // RFC 9112 §9.6: read and discard until the client closes.
                 } else {
-                    buffer.writerIndex += received
                     if case .body = state { bodyDeadline.didReceive(bytes: received, now: MonotonicClock.now()) }
                     processInput()
                     // Framing may have moved the input to a larger pooled buffer.
@@ -214,7 +212,7 @@ extension Connection {
     /// The handler answers later: consume the request and wait, with no deadline of our own
     /// (the handler's, and shutdown's, apply).
     private func awaitDeferredResponse(head: ParsedHead, messageLength: Int, buffer: ByteBuffer) {
-        buffer.readerIndex += messageLength
+        buffer.moveReaderIndex(forwardBy: messageLength)
         parser.reset()
         hasServedRequest = true
         guard let deferred = pendingDeferred else {
@@ -263,7 +261,7 @@ extension Connection {
 
     /// Consumes the request's bytes and moves on to the next request (or to closing).
     private func advance(messageLength: Int, close: Bool, buffer: ByteBuffer) {
-        buffer.readerIndex += messageLength
+        buffer.moveReaderIndex(forwardBy: messageLength)
         parser.reset()
         hasServedRequest = true
         if close {

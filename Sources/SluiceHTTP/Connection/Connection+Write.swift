@@ -44,7 +44,7 @@ extension Connection {
         out.write("\r\n")
         // RFC 9110 §9.3.2: HEAD gets the same header fields as GET, without content.
         if !status.forbidsBody, method != .head, bodyLength > 0 {
-            out.write(response.body.readableView)
+            response.body.withReadableBytes { out.write($0) }
         }
     }
 
@@ -57,10 +57,9 @@ extension Connection {
             return
         }
         while out.readableBytes > 0 {
-            // Safe: readableView covers initialised bytes of `out`.
-            let sent = send(fd, out.base + out.readerIndex, out.readableBytes, Int32(MSG_NOSIGNAL))
+            let sent = out.withReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
-                out.readerIndex += sent
+                out.moveReaderIndex(forwardBy: sent)
                 continue
             }
             if sent < 0, errno == EINTR { continue }

@@ -40,15 +40,22 @@ public struct ChunkedDecoder: Sendable {
     /// buffer's reader index (the request start). Between calls the gap between decoded and
     /// unparsed bytes is closed, so the buffer never holds more than head + body + one partial line.
     package mutating func decode(in buffer: ByteBuffer, bodyOffset: Int) -> ChunkedDecodeResult {
-        let bodyBase = buffer.base + buffer.readerIndex + bodyOffset
-        let available = buffer.writerIndex - buffer.readerIndex - bodyOffset
-        let result = step(bodyBase, available: available)
+        precondition(bodyOffset >= 0 && bodyOffset <= buffer.readableBytes, "chunked body offset outside the buffer")
+        let result = buffer.withUnsafeMutableReadableBytes { readable in
+            // Safe: bodyOffset <= readable.count, checked above.
+            let bodyBase = readable.baseAddress! + bodyOffset
+            let available = readable.count - bodyOffset
+            let result = step(bodyBase, available: available)
+            if case .needMoreBytes = result, parsed > decoded {
+                // Close the gap: move the unparsed tail down to the end of the decoded bytes.
+                let tail = available - parsed
+                // Safe: both ranges lie within [bodyBase, bodyBase + available).
+                if tail > 0 { (bodyBase + decoded).copyMemory(from: bodyBase + parsed, byteCount: tail) }
+            }
+            return result
+        }
         if case .needMoreBytes = result, parsed > decoded {
-            // Close the gap: move the unparsed tail down to the end of the decoded bytes.
-            let tail = available - parsed
-            // Safe: both ranges lie within [bodyBase, bodyBase + available).
-            if tail > 0 { (bodyBase + decoded).copyMemory(from: bodyBase + parsed, byteCount: tail) }
-            buffer.writerIndex -= parsed - decoded
+            buffer.removeLast(parsed - decoded)
             parsed = decoded
         }
         if case .complete = result { return .complete(bodyLength: decoded, messageLength: bodyOffset + parsed) }
