@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Server-core benchmark: wrk against sluice-http-bench (the SluiceHTTP server alone, POST /bench
-# reads the body and answers a fixed JSON) and against nginx configured to do the same, in one
-# run, alternating servers within each round. Prints medians, the ratio to nginx, server CPU
-# per request and the idle RSS of each.
+# reads the body and answers a fixed JSON), against minimal-responder.swift beside this script
+# (one DispatchSource and serial queue per connection, a fixed reply, no HTTP checks: the floor
+# for a Dispatch server here) and against nginx configured to do the same, in one run,
+# alternating servers within each round. Prints medians, the ratios to the minimal responder
+# and to nginx, server CPU per request and the idle RSS of sluice and nginx.
 #
 #   LoadTest/http-core/bench.sh                 # 3 rounds x 10 s, 64 connections, wrk -t1
 #   ROUNDS=5 DURATION=20s CONNECTIONS=64 LoadTest/http-core/bench.sh
@@ -23,6 +25,7 @@ bench_bin="$root/.build/release/sluice-http-bench"
 work=$(mktemp -d)
 cleanup() {
   [ -n "${sluice_pid:-}" ] && kill "$sluice_pid" 2>/dev/null || true
+  [ -n "${minimal_pid:-}" ] && kill "$minimal_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -42,6 +45,12 @@ sluice_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/sluice.out" && break; sleep 0.05; done
 sluice_port=$(awk '/listening on/ {print $3}' "$work/sluice.out")
 
+swiftc -O "$here/minimal-responder.swift" -o "$work/minimal-responder"
+"$work/minimal-responder" 0 > "$work/minimal.out" 2>&1 &
+minimal_pid=$!
+for _ in $(seq 100); do grep -q listening "$work/minimal.out" && break; sleep 0.05; done
+minimal_port=$(awk '/listening on/ {print $3}' "$work/minimal.out")
+
 nginx_port=$(free_port)
 mkdir -p "$work/body"
 sed -e "s|__PORT__|$nginx_port|g" -e "s|__DIR__|$work|g" "$here/nginx.conf" > "$work/nginx.conf"
@@ -58,8 +67,12 @@ results="$work/results.tsv"
 hz=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
   for body in big small; do
-    for server in sluice nginx; do
-      if [ "$server" = sluice ]; then port=$sluice_port; pids=$sluice_pid; else port=$nginx_port; pids=$nginx_pids; fi
+    for server in sluice minimal nginx; do
+      case $server in
+        sluice) port=$sluice_port; pids=$sluice_pid ;;
+        minimal) port=$minimal_port; pids=$minimal_pid ;;
+        nginx) port=$nginx_port; pids=$nginx_pids ;;
+      esac
       before=$(cpu_ticks $pids)
       out=$(BODY_FILE="$work/$body.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/post.lua" "http://127.0.0.1:$port/bench")
       after=$(cpu_ticks $pids)
@@ -77,12 +90,13 @@ sluice_final_rss=$(rss_kb "$sluice_pid")
 
 echo
 echo "medians over $ROUNDS rounds:"
-printf '%-22s %12s %12s %8s %10s %10s %12s %12s\n' body sluice_rps nginx_rps ratio sluice_p99 nginx_p99 sluice_us/req nginx_us/req
+printf '%-22s %11s %11s %10s %8s %8s %10s %10s %10s %10s %10s\n' body sluice_rps minimal_rps nginx_rps "vs_min" "vs_nginx" sluice_p99 nginx_p99 sluice_us minimal_us nginx_us
 for body in big small; do
   med() { awk -F'\t' -v b="$body" -v s="$1" -v c="$2" '$2 == b && $3 == s {print $c}' "$results" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-  s=$(med sluice 4); n=$(med nginx 4)
+  s=$(med sluice 4); m=$(med minimal 4); n=$(med nginx 4)
   label=$([ "$body" = big ] && echo "100 items ($(wc -c < "$work/big.json") B)" || echo "1 item ($(wc -c < "$work/small.json") B)")
-  printf '%-22s %12.0f %12.0f %8.2f %10s %10s %12s %12s\n' "$label" "$s" "$n" "$(awk -v a="$s" -v b="$n" 'BEGIN {print a / b}')" \
-    "$(med sluice 5)" "$(med nginx 5)" "$(med sluice 6)" "$(med nginx 6)"
+  printf '%-22s %11.0f %11.0f %10.0f %8.2f %8.2f %10s %10s %10s %10s %10s\n' "$label" "$s" "$m" "$n" \
+    "$(awk -v a="$s" -v b="$m" 'BEGIN {print a / b}')" "$(awk -v a="$s" -v b="$n" 'BEGIN {print a / b}')" \
+    "$(med sluice 5)" "$(med nginx 5)" "$(med sluice 6)" "$(med minimal 6)" "$(med nginx 6)"
 done
 echo "sluice-http-bench RSS after the run: ${sluice_final_rss} KB"
