@@ -94,6 +94,13 @@ public enum PrometheusExposition {
         writer.sample("sluice_sink_errors_total", value: sink.errors)
         writer.family("sluice_sink_flush_duration_seconds", .histogram, help: "Time to write one flush to the sink.")
         writer.histogram("sluice_sink_flush_duration_seconds", sink.flushDuration)
+        guard let acks = service.acknowledgements else { return }
+        writer.family("sluice_ack_wait_seconds", .histogram, help: "Durable acknowledgements: time from admission to the 200 (items stored).")
+        writer.histogram("sluice_ack_wait_seconds", acks.wait)
+        writer.family("sluice_ack_pending_requests", .gauge, help: "Requests waiting for their items to be stored.")
+        writer.sample("sluice_ack_pending_requests", value: acks.pending)
+        writer.family("sluice_ack_timeouts_total", .counter, help: "Requests answered 503 because their items were not stored within --ack-timeout.")
+        writer.sample("sluice_ack_timeouts_total", value: acks.timeouts)
     }
 
     private static func writeAllocator(_ heap: AllocatorStats, memory: MemoryGuard.Status, to writer: inout PrometheusTextWriter) {

@@ -22,14 +22,18 @@ public struct ServiceGauges: Sendable, Equatable {
     public var pools: [PoolStats]
     /// `sluice_sink_*`.
     public var sink: SinkStats
+    /// `sluice_ack_*`, with `--ack durable` only (nil: not rendered).
+    public var acknowledgements: AcknowledgementStats?
 
-    public init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats) {
+    public init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats,
+                acknowledgements: AcknowledgementStats? = nil) {
         self.connectionsOpen = connectionsOpen
         self.connectionsTotal = connectionsTotal
         self.bufferItems = bufferItems
         self.bufferCapacityItems = bufferCapacityItems
         self.pools = pools
         self.sink = sink
+        self.acknowledgements = acknowledgements
     }
 
     /// No service state (before the executable registers its reader, or in tests).
@@ -76,5 +80,20 @@ public struct SinkStats: Sendable, Equatable {
         self.bytesWritten = bytesWritten
         self.errors = errors
         self.flushDuration = flushDuration
+    }
+}
+
+/// Durable acknowledgements: `sluice_ack_wait_seconds` (admission to the 200, per request),
+/// `sluice_ack_pending_requests` and `sluice_ack_timeouts_total` (answered 503 because the
+/// items were not stored within `--ack-timeout`).
+public struct AcknowledgementStats: Sendable, Equatable {
+    public var wait: HistogramSnapshot
+    public var pending: Int
+    public var timeouts: UInt64
+
+    public init(wait: HistogramSnapshot, pending: Int, timeouts: UInt64) {
+        self.wait = wait
+        self.pending = pending
+        self.timeouts = timeouts
     }
 }

@@ -67,7 +67,9 @@ func measure(_ processor: any BatchProcessor, pool: ObjectPool<ResultSlab>, buff
     drained.reserveCapacity(buffer.initialSwapCapacity)
     func once() {
         let outcome = body.withUnsafeBytes { processor.process($0, format: .json, receivedAtNanoseconds: 1, scratch: scratch) }
-        precondition(outcome == .processed(accepted: items, rejected: 0), "benchmark batch was not accepted: \(outcome)")
+        guard case .processed(accepted: items, rejected: 0, sequence: _) = outcome else {
+            preconditionFailure("benchmark batch was not accepted: \(outcome)")
+        }
         _ = buffer.swapOut(into: &drained)
         pool.give(&drained)
     }
@@ -185,7 +187,7 @@ final class ContendedRun: @unchecked Sendable {
         while now() < deadline {
             for _ in 0..<10 {
                 switch body.withUnsafeBytes({ processor.process($0, format: .json, receivedAtNanoseconds: 1, scratch: scratch) }) {
-                case .processed(let count, _): accepted += count
+                case .processed(let count, _, _): accepted += count
                 case .bufferFull: refused += 1
                 default: preconditionFailure("benchmark batch was refused")
                 }

@@ -3,10 +3,13 @@ import SluiceHTTP
 import SluiceMetrics
 
 /// `POST /batch`: content negotiation and early refusal before the body is read, then gzip
-/// decoding, the batch processor, and the JSON answer.
+/// decoding, the batch processor, and the JSON answer: at once (`--ack buffered`), or
+/// deferred until the flush holding the items is stored (`--ack durable`).
 struct BatchRoute: Sendable {
     let processor: any BatchProcessor
     let buffer: BatchBuffer
+    /// Set with `--ack durable`.
+    let durability: DurabilityWaiters?
     let scratchPool: ScratchPool
     let maxBodyBytes: Int
     let clock: @Sendable () -> Int64
@@ -87,8 +90,13 @@ struct BatchRoute: Sendable {
             }
         }
         switch outcome {
-        case .processed(let accepted, let rejected):
+        case .processed(let accepted, let rejected, let sequence):
             observability.recordBatch(accepted: accepted, rejected: scratch.rejected)
+            if let durability, sequence > 0 {
+                answerWhenStored(sequence, accepted: accepted, rejected: rejected, errors: scratch.rejected,
+                                 durability: durability, &response)
+                return
+            }
             BatchResponseWriter.write(accepted: accepted, rejected: rejected, errors: scratch.rejected, to: response.body)
         case .invalidBody(let error):
             response.setError(.badRequest, error.message)
@@ -96,6 +104,25 @@ struct BatchRoute: Sendable {
             refuseFull(retryAfterSeconds: seconds, &response)
         case .batchTooLarge(let items, let bytes):
             response.setError(.contentTooLarge, "batch of \(items) items (\(bytes) bytes) exceeds the buffer's capacity")
+        }
+    }
+
+    /// Durable mode: the answer waits for the flush that stores the batch (the connection
+    /// reads nothing more meanwhile); 503 + Retry-After if that takes longer than the timeout.
+    private func answerWhenStored(_ sequence: UInt64, accepted: Int, rejected: Int, errors: [RejectedItem],
+                                  durability: DurabilityWaiters, _ response: inout HTTPResponse) {
+        let later = response.answerLater()
+        let buffer = self.buffer
+        durability.wait(for: sequence) { outcome in
+            later.complete { response in
+                switch outcome {
+                case .stored:
+                    BatchResponseWriter.write(accepted: accepted, rejected: rejected, errors: errors, to: response.body)
+                case .timedOut:
+                    response.setError(.serviceUnavailable, "the items were not stored within the acknowledgement timeout; retry later")
+                    response.retryAfterSeconds = buffer.retryAfterSeconds
+                }
+            }
         }
     }
 

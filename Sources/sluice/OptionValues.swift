@@ -85,3 +85,11 @@ enum FsyncOption: String, ExpressibleByArgument, CaseIterable, Sendable {
         }
     }
 }
+
+/// `--ack`: when `/batch` answers 200.
+enum AckMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Once the accepted items are in the batch buffer.
+    case buffered
+    /// Once the flush holding them is in the sink (and, for the file sink, fdatasynced).
+    case durable
+}

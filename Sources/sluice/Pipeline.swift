@@ -10,6 +10,8 @@ final class Pipeline: Sendable {
     struct Settings: Sendable {
         var processor: ProcessorKind
         var sink: SinkKind
+        var ack: AckMode
+        var ackTimeout: Duration
         var dataDirectory: String
         var fsync: FileSink.FsyncPolicy
         var segmentBytes: Int
@@ -28,6 +30,8 @@ final class Pipeline: Sendable {
     let sink: any Sink
     let flusher: Flusher
     let processor: any BatchProcessor
+    /// Requests waiting for their items to be stored: `--ack durable` only.
+    let durability: DurabilityWaiters?
     let settings: Settings
     private let logger: Logger
 
@@ -38,9 +42,13 @@ final class Pipeline: Sendable {
         // memory-limit release still do not allocate.
         pool = ObjectPool(capacity: settings.poolCapacity, maxIdleBytes: settings.poolBytes,
                           prewarm: min(settings.poolCapacity, 64)) { ResultSlab(limits: slabLimits) }
+        // Durable: every admission nudges the flusher, which writes as soon as it is idle; what
+        // arrives during one write and fsync goes out together in the next (group commit).
+        let durability = settings.ack == .durable ? DurabilityWaiters(timeout: settings.ackTimeout) : nil
+        self.durability = durability
         buffer = BatchBuffer(configuration: .init(
             maxItems: settings.bufferItems, maxBytes: settings.bufferBytes,
-            flushThresholdItems: min(settings.flushMaxItems, settings.bufferItems)))
+            flushThresholdItems: durability != nil ? 1 : min(settings.flushMaxItems, settings.bufferItems)))
         switch settings.sink {
         case .file:
             let fileSink = try FileSink(configuration: .init(
@@ -54,8 +62,8 @@ final class Pipeline: Sendable {
         case .discard:
             sink = DiscardSink()
         }
-        flusher = Flusher(buffer: buffer, sink: sink, pool: pool,
-                          configuration: .init(flushInterval: settings.flushInterval)) { [logger] event in
+        flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: settings.flushInterval),
+                          onEvent: { [logger] event in
             switch event {
             case .writeFailed(let error, let failures, let held, let retryIn):
                 logger.error("sink write failed; batch kept for retry", metadata: [
@@ -63,7 +71,7 @@ final class Pipeline: Sendable {
             case .recovered(let failures):
                 logger.notice("sink recovered", metadata: ["after_failures": "\(failures)"])
             }
-        }
+        }, onStored: { durability?.stored(through: $0) })
         let parser = BatchParser(maxItems: settings.maxItemsPerBatch)
         let flusher = self.flusher
         let processor: any BatchProcessor = switch settings.processor {
@@ -76,11 +84,14 @@ final class Pipeline: Sendable {
 
     /// The `/batch` route over this pipeline.
     func route(observability: Observability) -> Route {
-        BatchRoute(processor: processor, buffer: buffer, scratchPool: ScratchPool(), maxBodyBytes: settings.maxBodyBytes,
-                   clock: Pipeline.nowNanoseconds, observability: observability).route
+        BatchRoute(processor: processor, buffer: buffer, durability: durability, scratchPool: ScratchPool(),
+                   maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability).route
     }
 
-    func start() { flusher.start() }
+    func start() {
+        flusher.start()
+        durability?.start()
+    }
 
     /// Writes everything still buffered; returns the number of items that could not be
     /// written before `deadline` (0 unless the sink keeps failing).
@@ -124,9 +135,12 @@ final class Pipeline: Sendable {
             sink: SinkStats(
                 flushes: UInt64(counters.flushes), itemsWritten: UInt64(counters.itemsWritten),
                 bytesWritten: UInt64(counters.bytesWritten), errors: UInt64(counters.errors),
-                flushDuration: HistogramSnapshot(
-                    upperBounds: Array(durations.upperBoundsSeconds.prefix { $0.isFinite }),
-                    cumulativeCounts: durations.cumulativeCounts.map { UInt64($0) }, sum: durations.sumSeconds)))
+                flushDuration: HistogramSnapshot(durations)),
+            acknowledgements: durability.map { waiters in
+                let counts = waiters.statistics
+                return AcknowledgementStats(wait: HistogramSnapshot(waiters.waitDurations.snapshot()),
+                                            pending: counts.pending, timeouts: UInt64(counts.timedOut))
+            })
     }
 
     @Sendable static func nowNanoseconds() -> Int64 {
@@ -139,4 +153,12 @@ final class Pipeline: Sendable {
 /// `--sink`.
 enum SinkKind: String, Sendable, CaseIterable {
     case file, stdout, discard
+}
+
+extension HistogramSnapshot {
+    /// The exposition form of a pipeline histogram (its +Inf bound is implied here).
+    init(_ snapshot: DurationHistogram.Snapshot) {
+        self.init(upperBounds: Array(snapshot.upperBoundsSeconds.prefix { $0.isFinite }),
+                  cumulativeCounts: snapshot.cumulativeCounts.map { UInt64($0) }, sum: snapshot.sumSeconds)
+    }
 }

@@ -61,6 +61,9 @@ final class Service: Sendable {
         }
         logger.info("shutting down", metadata: ["signal": "\(number)", "deadline": "\(shutdownTimeout)"])
         let due = ContinuousClock.now + shutdownTimeout
+        // Durable waiters hear 503 before the server's deadline closes their connections, if
+        // their items are not stored by then; the flusher keeps running until the drain.
+        pipeline.durability?.capDeadlines(within: shutdownTimeout - min(.seconds(1), shutdownTimeout / 5))
         server.shutdown(deadline: shutdownTimeout) { [logger, pipeline] clean in
             // Every acknowledged item is in the buffer by now; write it all out.
             let unwritten = pipeline.drain(deadline: max(due, ContinuousClock.now + .seconds(1)))

@@ -13,7 +13,7 @@ struct SluiceCommand: ParsableCommand {
 
     /// Long names of every option, for the environment mapping (checked against --help by a test).
     static let optionNames = [
-        "host", "port", "sink", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
+        "host", "port", "sink", "ack", "ack-timeout", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "body-min-rate", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
@@ -27,6 +27,12 @@ struct SluiceCommand: ParsableCommand {
 
     @Option(help: "Where accepted items go: file (NDJSON segments in --data-dir), stdout or discard.")
     var sink = SinkKind.file
+
+    @Option(help: "When /batch answers 200: buffered (the items are in the batch buffer) or durable (the flush holding them is in the sink and, for the file sink, fdatasynced; implies --fsync every-flush).")
+    var ack = AckMode.buffered
+
+    @Option(help: "With --ack durable: a request whose items are not stored within this gets 503 + Retry-After (its items may still be stored later).")
+    var ackTimeout = DurationOption(.seconds(10))
 
     @Option(help: "Directory for the file sink's NDJSON segments (created if missing).")
     var dataDir = "./data"
@@ -106,6 +112,7 @@ struct SluiceCommand: ParsableCommand {
         }
         guard segmentBytes.bytes > 0 else { throw ValidationError("--segment-bytes must be positive") }
         guard monitorInterval.duration > .zero else { throw ValidationError("--monitor-interval must be positive") }
+        guard ackTimeout.duration > .zero else { throw ValidationError("--ack-timeout must be positive") }
     }
 
     func run() throws {
@@ -121,7 +128,8 @@ struct SluiceCommand: ParsableCommand {
         http.minBodyBytesPerSecond = bodyMinRate.bytes
         http.idleTimeout = idleTimeout.duration
         let pipeline = Pipeline.Settings(
-            processor: processor, sink: sink, dataDirectory: dataDir, fsync: fsync.policy,
+            processor: processor, sink: sink, ack: ack, ackTimeout: ackTimeout.duration, dataDirectory: dataDir,
+            fsync: ack == .durable ? .everyFlush : fsync.policy,
             segmentBytes: segmentBytes.bytes, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
             flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity, poolBytes: poolBytes.bytes,
             maxItemsPerBatch: maxBatchItems, maxBodyBytes: maxBody.bytes)

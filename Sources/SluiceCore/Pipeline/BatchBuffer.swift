@@ -7,13 +7,17 @@ import Synchronization
 /// nothing:
 /// ```
 /// switch buffer.admit(slab) {
-/// case .admitted(let isFlushDue): if isFlushDue { flusher.nudge() }   // answer 200
+/// case .admitted(let isFlushDue, let sequence):                  // answer 200 (or, with
+///     if isFlushDue { flusher.nudge() }                           // --ack durable, once the
+///                                                                 // flusher stored `sequence`)
 /// case .full(let seconds): pool.give(slab)    // answer 503, Retry-After: seconds
 /// case .tooLarge: pool.give(slab)             // can never fit: answer 413
 /// }
 /// ```
 /// The flusher takes everything at once with `swapOut(into:)`, trading its empty array of
-/// slabs for the full one, so neither side allocates in steady state. When the buffer is full
+/// slabs for the full one, so neither side allocates in steady state. Every admitted batch
+/// gets the next admission sequence number, and `swapOut` says through which number it took
+/// the buffer, so "the flush that held batch N was stored" is one comparison. When the buffer is full
 /// nothing of the batch is kept and the caller still owns the slab.
 public final class BatchBuffer: Sendable {
     /// Bounds and thresholds.
@@ -43,11 +47,22 @@ public final class BatchBuffer: Sendable {
     /// What `admit` did with a batch.
     public enum Admission: Equatable, Sendable {
         /// Every result moved in. `isFlushDue`: occupancy reached the flush threshold.
-        case admitted(isFlushDue: Bool)
+        /// `sequence`: the batch's admission number (1, 2, ...; 0 for an empty batch, which
+        /// is not kept and has nothing to wait for).
+        case admitted(isFlushDue: Bool, sequence: UInt64)
         /// Nothing moved in: no room now. Retry after the estimated drain time (1...60 s).
         case full(retryAfterSeconds: Int)
         /// Nothing moved in: the batch alone exceeds the buffer's bounds and never will fit.
         case tooLarge(items: Int, bytes: Int)
+    }
+
+    /// What `swapOut` took.
+    public struct Handoff: Sendable, Equatable {
+        /// Items now in the flusher's array.
+        public var items: Int
+        /// The admission sequence of the last batch taken (every batch numbered up to it has
+        /// now left the buffer); 0 when nothing was ever admitted.
+        public var throughSequence: UInt64
     }
 
     /// Counter and occupancy snapshot for metrics.
@@ -70,6 +85,8 @@ public final class BatchBuffer: Sendable {
         var items = 0
         var bytes = 0
         var drainRate = DrainRate()
+        /// Admission number of the last admitted batch.
+        var lastSequence: UInt64 = 0
     }
 
     public let configuration: Configuration
@@ -114,7 +131,7 @@ public final class BatchBuffer: Sendable {
     /// kept (nothing to write) and counts as admitted.
     public func admit(_ slab: ResultSlab) -> Admission {
         let count = slab.count
-        guard count > 0 else { return .admitted(isFlushDue: false) }
+        guard count > 0 else { return .admitted(isFlushDue: false, sequence: 0) }
         let slabBytes = slab.retainedBytes
         let limits = configuration
         guard count <= limits.maxItems, slabBytes <= limits.maxBytes else {
@@ -128,11 +145,12 @@ public final class BatchBuffer: Sendable {
                 return .full(retryAfterSeconds: seconds)
             }
             state.slabs.append(slab)
+            state.lastSequence += 1
             state.items += count
             state.bytes += slabBytes
             items.store(state.items, ordering: .relaxed)
             bytes.store(state.bytes, ordering: .relaxed)
-            return .admitted(isFlushDue: state.items >= limits.flushThresholdItems)
+            return .admitted(isFlushDue: state.items >= limits.flushThresholdItems, sequence: state.lastSequence)
         }
         if case .admitted = admission {
             admittedBatches.add(1, ordering: .relaxed)
@@ -144,9 +162,10 @@ public final class BatchBuffer: Sendable {
     }
 
     /// Trades `spare` (empty, ideally with capacity) for every slab the buffer holds; returns
-    /// the number of items now in `spare`. Used by the flusher.
+    /// how many items are now in `spare` and through which admission sequence. Used by the
+    /// flusher.
     @discardableResult
-    public func swapOut(into spare: inout [ResultSlab]) -> Int {
+    public func swapOut(into spare: inout [ResultSlab]) -> Handoff {
         precondition(spare.isEmpty, "BatchBuffer.swapOut needs an empty array: the previous batch was not given back")
         return state.withLock { state in
             swap(&state.slabs, &spare)
@@ -156,7 +175,7 @@ public final class BatchBuffer: Sendable {
                 items.store(0, ordering: .relaxed)
                 bytes.store(0, ordering: .relaxed)
             }
-            return state.items
+            return Handoff(items: state.items, throughSequence: state.lastSequence)
         }
     }
 

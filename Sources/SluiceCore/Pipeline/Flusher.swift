@@ -17,6 +17,10 @@ import Synchronization
 /// back) and retried with exponential backoff, before anything newer, so order is kept and
 /// no acknowledged item is dropped; meanwhile the buffer fills and `admit` answers `.full`
 /// (the HTTP layer's 503). Recovery is automatic once the sink works again.
+///
+/// After each successful write the flusher reports, through `onStored`, the admission
+/// sequence through which everything is now in the sink (`BatchBuffer.Handoff`): with
+/// `--ack durable` that answers the waiting requests (`DurabilityWaiters`).
 public final class Flusher: Sendable {
     public struct Configuration: Sendable {
         /// Age trigger: the buffer is flushed at least this often.
@@ -68,6 +72,8 @@ public final class Flusher: Sendable {
         /// The flusher's side of the double buffer: empty with capacity between flushes,
         /// the failed batch while the sink fails.
         var batch: [ResultSlab]
+        /// The admission sequence through which `batch` holds the buffer's batches.
+        var batchThrough: UInt64 = 0
         /// 0 while healthy; the delay before the next retry while failing.
         var backoffNanoseconds: Int64 = 0
         var consecutiveFailures = 0
@@ -86,6 +92,7 @@ public final class Flusher: Sendable {
     private let sink: any Sink
     private let pool: ObjectPool<ResultSlab>
     private let onEvent: @Sendable (Event) -> Void
+    private let onStored: @Sendable (UInt64) -> Void
     private let queue: DispatchQueue
     private let state: Mutex<State>
     // Set by `nudge` until the queued flush starts: many nudges, one queued flush.
@@ -99,7 +106,8 @@ public final class Flusher: Sendable {
     public init(
         buffer: BatchBuffer, sink: any Sink, pool: ObjectPool<ResultSlab>,
         configuration: Configuration = Configuration(), label: String = "sluice.flusher",
-        onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+        onEvent: @escaping @Sendable (Event) -> Void = { _ in },
+        onStored: @escaping @Sendable (_ throughSequence: UInt64) -> Void = { _ in }
     ) {
         precondition(configuration.flushInterval > .zero, "Flusher flushInterval must be positive")
         precondition(configuration.initialBackoff > .zero, "Flusher initialBackoff must be positive")
@@ -109,6 +117,7 @@ public final class Flusher: Sendable {
         self.sink = sink
         self.pool = pool
         self.onEvent = onEvent
+        self.onStored = onStored
         // Above the request queues: under saturation a default-QoS flusher waits behind every
         // connection, the buffer fills and requests get 503 although the sink is idle.
         queue = DispatchQueue(label: label, qos: .userInitiated)
@@ -217,11 +226,20 @@ public final class Flusher: Sendable {
     private func flushOnce() -> Outcome {
         dispatchPrecondition(condition: .onQueue(queue))
         var batch: [ResultSlab] = []
+        var through: UInt64 = 0
         let wasRetry = state.withLock { state -> Bool in
             swap(&batch, &state.batch)
+            through = state.batchThrough
             return !batch.isEmpty
         }
-        let count = wasRetry ? heldItems.load(ordering: .relaxed) : buffer.swapOut(into: &batch)
+        let count: Int
+        if wasRetry {
+            count = heldItems.load(ordering: .relaxed)
+        } else {
+            let handoff = buffer.swapOut(into: &batch)
+            count = handoff.items
+            through = handoff.throughSequence
+        }
         guard !batch.isEmpty else {
             state.withLock { swap(&batch, &$0.batch) }
             return .empty
@@ -240,6 +258,7 @@ public final class Flusher: Sendable {
             flushes.add(1, ordering: .relaxed)
             itemsFlushed.add(count, ordering: .relaxed)
             heldItems.store(0, ordering: .relaxed)
+            onStored(through)
             if failures > 0 { onEvent(.recovered(afterFailures: failures)) }
             return .written(wasRetry: wasRetry)
         } catch {
@@ -248,6 +267,7 @@ public final class Flusher: Sendable {
             let maximum = configuration.maxBackoff.wholeNanoseconds
             let (backoff, failures) = state.withLock { state -> (Int64, Int) in
                 swap(&batch, &state.batch)
+                state.batchThrough = through
                 state.backoffNanoseconds = state.backoffNanoseconds == 0 ? initial : min(state.backoffNanoseconds * 2, maximum)
                 state.retryAtNanoseconds = now &+ UInt64(state.backoffNanoseconds)
                 state.consecutiveFailures += 1

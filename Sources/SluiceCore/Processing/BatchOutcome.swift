@@ -1,7 +1,9 @@
 /// What processing one request's batch came to; the HTTP layer maps it to a status.
 public enum BatchOutcome: Equatable, Sendable {
     /// The batch was judged item by item; the valid items are in the batch buffer (200).
-    case processed(accepted: Int, rejected: Int)
+    /// `sequence`: the buffer's admission number for them (0 when none was kept), which
+    /// `DurabilityWaiters` waits on for a durable answer.
+    case processed(accepted: Int, rejected: Int, sequence: UInt64)
     /// The body is not a batch at all; nothing was accepted (400).
     case invalidBody(BatchParseError)
     /// The buffer has no room for the valid items now; nothing was kept (503 + Retry-After).

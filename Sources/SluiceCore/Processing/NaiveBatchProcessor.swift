@@ -50,12 +50,12 @@ public struct NaiveBatchProcessor: BatchProcessor {
         }
         if case .failure(let error) = parsed { return .invalidBody(error) }
         scratch.rejected = rejected
-        guard !slab.isEmpty else { return .processed(accepted: 0, rejected: rejected.count) }
+        guard !slab.isEmpty else { return .processed(accepted: 0, rejected: rejected.count, sequence: 0) }
         let accepted = slab.count
         switch buffer.admit(slab) {
-        case .admitted(let isFlushDue):
+        case .admitted(let isFlushDue, let sequence):
             if isFlushDue { flushDue() }
-            return .processed(accepted: accepted, rejected: rejected.count)
+            return .processed(accepted: accepted, rejected: rejected.count, sequence: sequence)
         case .full(let retryAfterSeconds):
             scratch.rejected.removeAll()
             return .bufferFull(retryAfterSeconds: retryAfterSeconds)

@@ -38,12 +38,12 @@ public struct PooledBatchProcessor: BatchProcessor {
         }
         guard !slab.isEmpty else {
             pool.give(slab)
-            return .processed(accepted: 0, rejected: summary.rejectedCount)
+            return .processed(accepted: 0, rejected: summary.rejectedCount, sequence: 0)
         }
         switch buffer.admit(slab) {
-        case .admitted(let isFlushDue):
+        case .admitted(let isFlushDue, let sequence):
             if isFlushDue { flushDue() }
-            return .processed(accepted: summary.acceptedCount, rejected: summary.rejectedCount)
+            return .processed(accepted: summary.acceptedCount, rejected: summary.rejectedCount, sequence: sequence)
         case .full(let retryAfterSeconds):
             pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)

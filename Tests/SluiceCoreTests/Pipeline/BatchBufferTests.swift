@@ -13,7 +13,7 @@ import Testing
     @Test func admit_TakesTheWholeSlab_CountingItsItemsAndTheMemoryItHolds() {
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 100_000, flushThresholdItems: 50))
         let slab = batch(10)
-        #expect(buffer.admit(slab) == .admitted(isFlushDue: false))
+        #expect(buffer.admit(slab) == .admitted(isFlushDue: false, sequence: 1))
         #expect(buffer.itemCount == 10)
         #expect(buffer.byteCount == slab.retainedBytes, "the bound counts reserved memory, not only the records")
         #expect(slab.retainedBytes >= slab.byteCount)
@@ -27,7 +27,7 @@ import Testing
             return
         }
         #expect(buffer.itemCount == 10)
-        #expect(buffer.admit(batch(5, prefix: "f")) == .admitted(isFlushDue: true))
+        #expect(buffer.admit(batch(5, prefix: "f")) == .admitted(isFlushDue: true, sequence: 2), "a refused batch takes no number")
         #expect(buffer.itemCount == 15)
     }
 
@@ -36,13 +36,13 @@ import Testing
         #expect(large.retainedBytes > small.retainedBytes + 1000)
         let buffer = BatchBuffer(configuration: .init(
             maxItems: 1000, maxBytes: first.retainedBytes + small.retainedBytes, flushThresholdItems: 1000))
-        #expect(buffer.admit(first) == .admitted(isFlushDue: false))
+        #expect(buffer.admit(first) == .admitted(isFlushDue: false, sequence: 1))
         guard case .full = buffer.admit(large) else {
             Issue.record("expected .full on bytes")
             return
         }
         #expect(buffer.byteCount == first.retainedBytes)
-        #expect(buffer.admit(small) == .admitted(isFlushDue: false))
+        #expect(buffer.admit(small) == .admitted(isFlushDue: false, sequence: 2))
     }
 
     @Test func admit_BatchBiggerThanTheBuffer_IsTooLargeNotFull() {
@@ -56,17 +56,17 @@ import Testing
 
     @Test func admit_EmptySlab_KeepsNothing() {
         let buffer = BatchBuffer(configuration: .init(maxItems: 5, maxBytes: 1000, flushThresholdItems: 5))
-        #expect(buffer.admit(ResultSlab()) == .admitted(isFlushDue: false))
+        #expect(buffer.admit(ResultSlab()) == .admitted(isFlushDue: false, sequence: 0), "nothing to wait for")
         var spare: [ResultSlab] = []
-        #expect(buffer.swapOut(into: &spare) == 0)
+        #expect(buffer.swapOut(into: &spare) == .init(items: 0, throughSequence: 0))
         #expect(spare.isEmpty)
     }
 
     @Test func admit_ReportsFlushDueOnceOccupancyReachesTheThreshold() {
         let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 20))
-        #expect(buffer.admit(batch(19)) == .admitted(isFlushDue: false))
-        #expect(buffer.admit(batch(1)) == .admitted(isFlushDue: true))
-        #expect(buffer.admit(batch(1)) == .admitted(isFlushDue: true))
+        #expect(buffer.admit(batch(19)) == .admitted(isFlushDue: false, sequence: 1))
+        #expect(buffer.admit(batch(1)) == .admitted(isFlushDue: true, sequence: 2))
+        #expect(buffer.admit(batch(1)) == .admitted(isFlushDue: true, sequence: 3))
     }
 
     @Test func swapOut_TradesArrays_AndEmptiesTheBuffer() {
@@ -75,12 +75,12 @@ import Testing
         for slab in slabs { _ = buffer.admit(slab) }
         var spare: [ResultSlab] = []
         spare.reserveCapacity(64)
-        #expect(buffer.swapOut(into: &spare) == 10)
+        #expect(buffer.swapOut(into: &spare) == .init(items: 10, throughSequence: 2))
         #expect(spare.map(ObjectIdentifier.init) == slabs.map(ObjectIdentifier.init))
         #expect(buffer.itemCount == 0 && buffer.byteCount == 0)
         // The buffer now holds the spare's storage: admitting again needs no growth.
         spare.removeAll(keepingCapacity: true)
-        #expect(buffer.swapOut(into: &spare) == 0)
+        #expect(buffer.swapOut(into: &spare) == .init(items: 0, throughSequence: 2), "numbers keep counting across swaps")
         #expect(spare.capacity >= 64)
     }
 

@@ -25,7 +25,7 @@ private final class Tally: Sendable {
         let deadline = SystemClock.monotonicNanoseconds() + 30_000_000_000
         while SystemClock.monotonicNanoseconds() < deadline {
             switch buffer.admit(slab) {
-            case .admitted(let isFlushDue):
+            case .admitted(let isFlushDue, _):
                 if isFlushDue { flusher.nudge() }
                 return true
             case .full:
@@ -124,7 +124,7 @@ private final class Tally: Sendable {
             slab.begin(receivedAtNanoseconds: 1)
             for id in ids { slab.append(id: id.utf8, data: "{}".utf8, metadata: String?.none?.utf8) }
             switch buffer.admit(slab) {
-            case .admitted(let isFlushDue):
+            case .admitted(let isFlushDue, _):
                 acknowledged += ids
                 if isFlushDue { flusher.nudge() }
             case .full(let seconds):
