@@ -4,8 +4,8 @@ import Glibc
 /// `*at` calls and for fsyncing renames, and repaired at start.
 ///
 /// Repair finishes what a crash interrupted, so nothing written before it is lost or hidden:
-/// a leftover `.open` segment is cut back to its last complete line and renamed to its final
-/// name (removed if that leaves it empty); a `.rollback-N` segment is cut back to N bytes and
+/// a leftover `.open` segment is cut back to its last whole record (a complete line holding one
+/// valid JSON object) and renamed to its final name (removed if that leaves it empty); a `.rollback-N` segment is cut back to N bytes and
 /// renamed likewise.
 struct SegmentDirectory: ~Copyable {
     let path: String
@@ -66,7 +66,7 @@ struct SegmentDirectory: ~Copyable {
             let goodBytes: Int
             switch segment.kind {
             case .finished: continue
-            case .open: goodBytes = try lengthThroughLastNewline(segment.fileName)
+            case .open: goodBytes = try lengthOfWholeRecords(segment.fileName)
             case .rolledBack(let good): goodBytes = good
             }
             if goodBytes == 0 {
@@ -105,30 +105,39 @@ struct SegmentDirectory: ~Copyable {
         }
     }
 
-    /// Length of the file up to and including its last newline: a crash mid-write can leave
-    /// a partial last line, which readers of NDJSON must never see.
-    private func lengthThroughLastNewline(_ fileName: String) throws(SinkError) -> Int {
+    /// Length of the longest prefix of the file made of whole records: lines that end in a
+    /// newline and are each one valid JSON object. A crash mid-write can leave a partial last
+    /// line, and a machine crash can leave unwritten blocks (zeros) or stale bytes after the
+    /// last fsync; readers of NDJSON must see none of it, so the first line that is not a
+    /// whole record cuts the file there. Lines are validated in place through a read-only map.
+    private func lengthOfWholeRecords(_ fileName: String) throws(SinkError) -> Int {
         let file = try openForRepair(fileName, flags: O_RDONLY)
         defer { Glibc.close(file) }
-        var end = Int(lseek(file, 0, SEEK_END))
-        guard end >= 0 else { throw .fileSystem(call: "lseek", path: pathOf(fileName), errno: errno) }
-        var block = [UInt8](repeating: 0, count: 64 * 1024)
-        while end > 0 {
-            let start = max(0, end - block.count)
-            let count = end - start
-            let read = block.withUnsafeMutableBytes { buffer in
-                // Safe: `count` ≤ block.count.
-                pread(file, buffer.baseAddress, count, off_t(start))
-            }
-            if read < 0 {
-                if errno == EINTR { continue }
-                throw .fileSystem(call: "pread", path: pathOf(fileName), errno: errno)
-            }
-            guard read == count else { throw .fileSystem(call: "pread (file shrank)", path: pathOf(fileName), errno: EIO) }
-            if let index = block[0..<count].lastIndex(of: UInt8(ascii: "\n")) { return start + index + 1 }
-            end = start
+        var status = stat()
+        guard fstat(file, &status) == 0 else { throw .fileSystem(call: "fstat", path: pathOf(fileName), errno: errno) }
+        let size = Int(status.st_size)
+        guard size > 0 else { return 0 }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, file, 0), mapped != MAP_FAILED else {
+            throw .fileSystem(call: "mmap", path: pathOf(fileName), errno: errno)
         }
-        return 0
+        defer { munmap(mapped, size) }
+        return Self.wholeRecordsLength(UnsafeRawBufferPointer(start: mapped, count: size))
+    }
+
+    /// The scan behind `lengthOfWholeRecords`, on bytes in memory (tested on its own).
+    static func wholeRecordsLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        // Records nest one level less deep than the request bodies they came from; the margin
+        // only avoids cutting a record the request path accepted.
+        let scanner = JSONScanner(maxDepth: JSONScanner.defaultMaxDepth * 2)
+        var good = 0
+        while good < bytes.count {
+            guard let newline = bytes[good...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[good..<newline])
+            guard line.first == UInt8(ascii: "{"), case .success(let range) = scanner.validate(line),
+                  range == 0..<line.count else { break }
+            good = newline + 1
+        }
+        return good
     }
 
     private func openForRepair(_ fileName: String, flags: Int32) throws(SinkError) -> Int32 {

@@ -267,3 +267,53 @@ private final class Tally: Sendable {
         #expect(flusher.statistics.flushes == 1)
     }
 }
+
+@Suite struct FlusherStoredReportTests {
+    private func admit(_ ids: [String], pool: ObjectPool<ResultSlab>, buffer: BatchBuffer) -> UInt64 {
+        let slab = pool.take()
+        slab.begin(receivedAtNanoseconds: 1)
+        for id in ids { slab.append(id: id.utf8, data: "{}".utf8, metadata: String?.none?.utf8) }
+        guard case .admitted(_, let sequence) = buffer.admit(slab) else {
+            Issue.record("not admitted")
+            return 0
+        }
+        return sequence
+    }
+
+    @Test func onStored_ReportsThroughWhichAdmissionTheSinkHoldsEverything_OnlyAfterASuccessfulWrite() {
+        let sink = RecordingSink()
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
+        let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 100))
+        let reports = Mutex<[UInt64]>([])
+        let flusher = Flusher(buffer: buffer, sink: sink, pool: pool,
+                              configuration: .init(flushInterval: .seconds(3600), initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(4)),
+                              onStored: { through in reports.withLock { $0.append(through) } })
+        flusher.start()
+        defer { flusher.stop() }
+        #expect(admit(["a"], pool: pool, buffer: buffer) == 1)
+        #expect(admit(["b", "c"], pool: pool, buffer: buffer) == 2)
+        flusher.nudge()
+        #expect(eventually { reports.withLock { $0 } == [2] }, "one write, one report for both batches")
+
+        sink.isFailing = true
+        #expect(admit(["d"], pool: pool, buffer: buffer) == 3)
+        flusher.nudge()
+        #expect(eventually { sink.writeCalls >= 3 }, "retried with backoff")
+        #expect(reports.withLock { $0 } == [2], "a failed write reports nothing")
+        #expect(admit(["e"], pool: pool, buffer: buffer) == 4)
+        sink.isFailing = false
+        #expect(eventually { reports.withLock { $0 } == [2, 3, 4] }, "the held batch, then what piled up meanwhile")
+        #expect(sink.ids == ["a", "b", "c", "d", "e"])
+    }
+
+    @Test func drain_ReportsWhatItStores() {
+        let sink = RecordingSink()
+        let pool = ObjectPool<ResultSlab>(capacity: 100) { ResultSlab() }
+        let buffer = BatchBuffer(configuration: .init(maxItems: 100, maxBytes: 1 << 20, flushThresholdItems: 100))
+        let reports = Mutex<[UInt64]>([])
+        let flusher = Flusher(buffer: buffer, sink: sink, pool: pool, onStored: { through in reports.withLock { $0.append(through) } })
+        _ = admit(["x"], pool: pool, buffer: buffer)
+        #expect(flusher.drain(deadline: .now + .seconds(5)) == 0)
+        #expect(reports.withLock { $0 } == [1])
+    }
+}
