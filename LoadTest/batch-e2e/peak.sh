@@ -27,14 +27,7 @@ trap 'rm -rf "$work"' EXIT
 [ -x "$load" ] || (cd "$root/LoadTest" && swift build -c release >/dev/null)
 for w in W1 W3; do python3 "$root/../shared/bench/gen_body.py" "$w" > "$work/$w.json"; done
 
-wait_port() {
-  for _ in $(seq 200); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/healthz" 2>/dev/null && return 0
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "nothing listens on $1" >&2; return 1
-}
+source "$root/LoadTest/batch-e2e/cases.sh"
 
 # run NAME PORT CONNECTIONS BODY METRICS(yes|no) COMMAND...
 run() {
@@ -54,15 +47,7 @@ run() {
       END { if (g > 0) printf "%.3f%%", 100 * (g - m) / g; else print "-" }')
   fi
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  python3 - "$work/report.json" "$name" "$slab" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1])); s = r.get("server") or {}
-lat = r["latency_ms"]; non200 = sum(v for k, v in r["status"].items() if k != "200")
-def mib(x): return "-" if x is None else f"{x / 1048576:.1f}"
-allocs = s.get("heap_allocations_per_item")
-print(f"| {sys.argv[2]} | {r['items_per_second']:,.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | {lat['p99'] / max(lat['p50'], 1e-9):.1f}x"
-      f" | {'-' if allocs is None else f'{allocs:.4f}'} | {sys.argv[3]} | {non200} | {mib(s.get('rss_bytes_start'))} → {mib(s.get('rss_bytes_end'))} |")
-EOF
+  report_row "$work/report.json" "$name" "$slab"
 }
 
 echo "duration $duration per case, sluice-load wire engine, load average $(cut -d' ' -f1 /proc/loadavg)"
