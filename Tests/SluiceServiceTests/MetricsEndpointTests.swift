@@ -57,9 +57,11 @@ import Testing
         #expect(document?["history"] is [Any])
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROMTOOL"] != nil, "set PROMTOOL to a promtool binary"))
-    func exposition_PassesPromtool() throws {
-        let sluice = try SluiceProcess(arguments: ["--sink", "discard"])
+    /// Durable mode adds the `sluice_ack_*` families.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROMTOOL"] != nil, "set PROMTOOL to a promtool binary"),
+          arguments: ["buffered", "durable"])
+    func exposition_PassesPromtool(ack: String) throws {
+        let sluice = try SluiceProcess(arguments: ["--sink", "discard", "--ack", ack])
         _ = try sluice.request(Self.post(#"[{"id":"a","data":{}},{"id":"","data":{}}]"#))
         let exposition = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").body
         let promtool = Process()
@@ -75,6 +77,9 @@ import Testing
         let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         promtool.waitUntilExit()
         #expect(promtool.terminationStatus == 0, "promtool check metrics: \(report)")
+        let text = String(decoding: exposition, as: UTF8.self)
+        #expect(text.contains("# TYPE sluice_ack_wait_seconds histogram") == (ack == "durable"))
+        if ack == "durable" { #expect(Self.value(text, "sluice_ack_wait_seconds_count") == 1) }
     }
 
     @Test func memoryGuard_ShedsBatchesAndTurnsReadyzOff_OverTheLimit() throws {
