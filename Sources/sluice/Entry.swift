@@ -1,7 +1,7 @@
 import Glibc
 
-/// Blocks SIGTERM/SIGINT before any thread exists (so only the Dispatch signal sources see
-/// them), merges `SLUICE_*` environment variables into the arguments, and runs the command.
+/// Blocks SIGTERM/SIGINT before any thread exists (so only `SignalWaiter`'s `sigwaitinfo` on
+/// the main thread takes them), merges `SLUICE_*` environment variables into the arguments, and runs the command.
 @main
 enum Entry {
     static func main() {

@@ -41,17 +41,14 @@ final class Service: Sendable {
     }
 
     /// Starts serving and never returns; the process exits after a signal-driven shutdown.
+    /// The calling (main) thread waits for the signals.
     func run() -> Never {
-        let signals = [SIGTERM, SIGINT].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { [self] in beginShutdown(signal: number) }
-            source.resume()
-            return source
-        }
         pipeline.start()
         observability.monitor.start()
         server.start()
-        withExtendedLifetime(signals) { dispatchMain() }
+        SignalWaiter.run([SIGTERM, SIGINT], queue: DispatchQueue(label: "sluice.signals")) { [self] number in
+            beginShutdown(signal: number)
+        }
     }
 
     private func beginShutdown(signal number: Int32) {

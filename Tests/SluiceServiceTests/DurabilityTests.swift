@@ -63,13 +63,8 @@ import Testing
 
     @Test func failingSink_Answers503WhenFull_ThenRecovers_WithoutLosingOrDuplicating() throws {
         let data = try SegmentFiles.temporaryDirectory()
-        // A soft RLIMIT_FSIZE of 0: every write to a segment fails with EFBIG, for root too.
-        // ThreadSanitizer writes a scratch file to $TMPDIR at start, which that limit would kill
-        // with SIGXFSZ; without a usable TMPDIR it skips that file (an optimisation).
-        let sluice = try SluiceProcess(
-            arguments: ["--data-dir", data.path, "--buffer-capacity", "100", "--flush-interval", "50ms"],
-            environment: BuildFlavor.isThreadSanitized ? ["TMPDIR": "/nonexistent-tsan-tmpdir"] : [:],
-            shellPrefix: "ulimit -S -f 0;")
+        let sluice = try SluiceProcess.onFailingDisk(
+            arguments: ["--data-dir", data.path, "--buffer-capacity", "100", "--flush-interval", "50ms"])
         var acknowledged: [String] = []
         var sawFull = false
         for batch in 0..<40 where !sawFull {
@@ -90,13 +85,7 @@ import Testing
         while !sluice.log.contains("sink write failed"), ContinuousClock.now < logDeadline { usleep(20_000) }
         #expect(sluice.log.contains("sink write failed"))
 
-        // The disk "recovers": lift the limit on the running process.
-        let prlimit = Process()
-        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        prlimit.arguments = ["--pid", "\(sluice.process.processIdentifier)", "--fsize=unlimited:"]
-        try prlimit.run()
-        prlimit.waitUntilExit()
-        #expect(prlimit.terminationStatus == 0)
+        #expect(try sluice.liftFileSizeLimit() == 0, "the disk recovers")
 
         var accepted = false
         for _ in 0..<100 where !accepted {  // bounded: about 10 s

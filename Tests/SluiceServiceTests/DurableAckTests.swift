@@ -69,7 +69,7 @@ import Testing
         // The next start repairs what the kill left; a clean stop finishes the segment.
         let restarted = try SluiceProcess(arguments: ["--data-dir", data.path])
         restarted.signal(SIGTERM)
-        #expect(restarted.waitForExit(seconds: 15) == 0)
+        #expect(restarted.waitForExit(seconds: 15) == 0, "\(restarted.process.terminationReason == .uncaughtSignal ? "signal" : "exit"): \(restarted.log)")
         let written = try SegmentFiles.ids(in: data)
         let counts = Dictionary(written.map { ($0, 1) }, uniquingKeysWith: +)
         #expect(counts.values.filter { $0 > 1 }.count == 0, "no item is written twice")
@@ -77,16 +77,10 @@ import Testing
         #expect(missing.count == 0, "\(missing.count) of \(answered.count) acknowledged items missing, e.g. \(missing.prefix(3))")
     }
 
-    /// A soft RLIMIT_FSIZE of 0 makes every segment write fail (EFBIG), for root too.
-    /// ThreadSanitizer writes a scratch file to $TMPDIR at start, which the limit would kill.
-    private static let failingDisk: (environment: [String: String], shellPrefix: String) = (
-        BuildFlavor.isThreadSanitized ? ["TMPDIR": "/nonexistent-tsan-tmpdir"] : [:], "ulimit -S -f 0;")
-
     @Test func sinkFailing_AnswersDurable503AfterTheAckTimeout_ThenStoresAndAnswers200OnceItRecovers() throws {
         let data = try SegmentFiles.temporaryDirectory()
-        let sluice = try SluiceProcess(
-            arguments: ["--data-dir", data.path, "--ack", "durable", "--ack-timeout", "300ms"],
-            environment: Self.failingDisk.environment, shellPrefix: Self.failingDisk.shellPrefix)
+        let sluice = try SluiceProcess.onFailingDisk(
+            arguments: ["--data-dir", data.path, "--ack", "durable", "--ack-timeout", "300ms"])
         let client = try sluice.client(timeoutSeconds: 20)
         try client.send(Self.batch(["late-1", "late-2"]))
         let refused = try client.readResponse()
@@ -97,12 +91,7 @@ import Testing
         let health = try sluice.request("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(health.status == 200, "the server keeps serving")
 
-        let prlimit = Process()
-        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        prlimit.arguments = ["--pid", "\(sluice.process.processIdentifier)", "--fsize=unlimited:"]
-        try prlimit.run()
-        prlimit.waitUntilExit()
-        #expect(prlimit.terminationStatus == 0)
+        #expect(try sluice.liftFileSizeLimit() == 0, "the disk recovers")
         // The flusher retries with backoff (at most 1 s apart): a new request is stored with
         // the held one and answered 200 (bounded: the ack timeout answers 503 meanwhile).
         var stored = false
@@ -119,9 +108,8 @@ import Testing
 
     @Test func shutdown_AnswersAPendingDurableRequestBeforeExit() throws {
         let data = try SegmentFiles.temporaryDirectory()
-        let sluice = try SluiceProcess(
-            arguments: ["--data-dir", data.path, "--ack", "durable", "--ack-timeout", "1h", "--shutdown-timeout", "2s"],
-            environment: Self.failingDisk.environment, shellPrefix: Self.failingDisk.shellPrefix)
+        let sluice = try SluiceProcess.onFailingDisk(
+            arguments: ["--data-dir", data.path, "--ack", "durable", "--ack-timeout", "1h", "--shutdown-timeout", "2s"])
         let client = try sluice.client(timeoutSeconds: 20)
         try client.send(Self.batch(["pending"]))
         // The request is waiting once the flusher has failed on it (bounded wait for the log).

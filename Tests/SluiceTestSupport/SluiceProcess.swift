@@ -74,6 +74,27 @@ public final class SluiceProcess {
 
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Starts sluice on a "failing disk": a soft RLIMIT_FSIZE of 0, so every write to a segment
+    /// fails with EFBIG, for root too, until `liftFileSizeLimit()`. ThreadSanitizer writes a
+    /// scratch file to $TMPDIR at start, which that limit would kill with SIGXFSZ; without a
+    /// usable TMPDIR it skips that file (an optimisation).
+    public static func onFailingDisk(arguments: [String]) throws -> SluiceProcess {
+        try SluiceProcess(arguments: arguments,
+                          environment: BuildFlavor.isThreadSanitized ? ["TMPDIR": "/nonexistent-tsan-tmpdir"] : [:],
+                          shellPrefix: "ulimit -S -f 0;")
+    }
+
+    /// The disk "recovers": lifts the file-size limit of the running process; returns
+    /// prlimit's exit status (0 on success).
+    public func liftFileSizeLimit() throws -> Int32 {
+        let prlimit = Process()
+        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        prlimit.arguments = ["--pid", "\(process.processIdentifier)", "--fsize=unlimited:"]
+        try prlimit.run()
+        prlimit.waitUntilExit()
+        return prlimit.terminationStatus
+    }
+
     /// Waits for exit (bounded); nil when it is still running at the deadline.
     public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
