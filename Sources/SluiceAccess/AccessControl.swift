@@ -95,7 +95,8 @@ public final class AccessControl: Sendable {
     }
 
     /// The tenant `authenticate` found for `tag`. When the tenants were replaced in between,
-    /// the token is looked up again in the new table: nil if it is no longer there.
+    /// the token is looked up again in the new table: nil (counted as invalid) if it is no
+    /// longer there.
     public func tenant(forTag tag: Int, authorization: UnsafeRawBufferPointer?) -> Tenant? {
         let cached: Tenant? = cell.withCurrent { table in
             guard tag >= 0, UInt64(tag >> 32) == table.generation & Self.generationMask else { return nil }
@@ -103,9 +104,12 @@ public final class AccessControl: Sendable {
             return index < table.tenantCount ? table.tenant(at: index) : nil
         }
         if let cached { return cached }
-        guard let authorization, let token = BearerToken.token(inAuthorization: authorization) else { return nil }
-        let digest = SHA256.hash(token)
-        return cell.withCurrent { table in table.tenantIndex(for: digest).map { table.tenant(at: $0) } }
+        let found: Tenant? = authorization.flatMap { BearerToken.token(inAuthorization: $0) }.flatMap { token in
+            let digest = SHA256.hash(token)
+            return cell.withCurrent { table in table.tenantIndex(for: digest).map { table.tenant(at: $0) } }
+        }
+        if found == nil { invalid.wrappingAdd(1, ordering: .relaxed) }
+        return found
     }
 
     /// The current tenants, by name (tests, tools).
