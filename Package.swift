@@ -31,11 +31,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
         .target(name: "SluiceCore", dependencies: ["CZlib", "CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
+        // Access control: SHA-256, the auth file, tenant tokens, per-tenant token buckets.
+        .target(name: "SluiceAccess", dependencies: ["CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
         // The service: options, wiring, routes, signals.
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP", "SluiceCore", "SluiceMetrics",
+                "SluiceHTTP", "SluiceCore", "SluiceMetrics", "SluiceAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -65,5 +67,6 @@ let package = Package(
         .testTarget(name: "SluiceServiceTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceAccessTests", dependencies: ["SluiceAccess"]),
     ]
 )

@@ -123,6 +123,23 @@ def gzip_inflater():
     write("gzip-inflater", "inflate-zlib-not-gzip", b"\x80\xff" + zlib.compress(text))
 
 
+def access():
+    token = "0123456789abcdef0123456789abcdef"
+    seeds = {
+        "bearer": "Bearer " + token,
+        "bearer-padded": "  bEaReR   abc.DEF_~+/==  ",
+        "basic": "Basic dXNlcjpwYXNz",
+        "file": "# tenants\nacme sha256:" + "ab" * 32 + " 5000 20000\nglobex " + token + " 100\n\n",
+        "file-rotation": "acme " + token + " 10\nacme other-token-0123456789 10 # comment\r\n",
+        "file-bad-burst": "acme " + token + " 10 0\n",
+        "file-duplicate": "a " + token + "\nb " + token + "\n",
+        "file-tabs": "t\t" + token + "\t1\t1",
+    }
+    for name, text in seeds.items():
+        write("access", name, b"\x80" + text.encode())
+    write("access", "sha-block-boundary", b"\x40" + b"a" * 64)
+
+
 if __name__ == "__main__":
     shutil.rmtree(ROOT, ignore_errors=True)
     head_parser()
@@ -130,3 +147,4 @@ if __name__ == "__main__":
     json_scanner()
     batch_parser()
     gzip_inflater()
+    access()

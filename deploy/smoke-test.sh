@@ -245,8 +245,11 @@ def family(name):
     return name
 text = open(sys.argv[2]).read() + "\n".join(t["expr"] for p in json.load(open(sys.argv[3]))["panels"] for t in p.get("targets", []))
 used = set(re.findall(r"\b((?:sluice|process)_[a-z_]+)", text))
-missing = sorted(n for n in used if family(n) not in exported)
-print(f"{len(used)} metric names used, {len(exported)} families exported")
+# Exported only with --auth-file, which the image's defaults do not set (the access-control
+# tests in Tests/SluiceServiceTests check them on a process that has one).
+with_auth_file = {"sluice_auth_failures_total", "sluice_tenant_items_accepted_total", "sluice_tenant_throttled_total"}
+missing = sorted(n for n in used if family(n) not in exported and n not in with_auth_file)
+print(f"{len(used)} metric names used, {len(exported)} families exported, {len(used & with_auth_file)} only with --auth-file")
 if missing:
     print("missing:", " ".join(missing)); sys.exit(1)
 PY

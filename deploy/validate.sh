@@ -270,12 +270,34 @@ ports = {p["name"]: p["containerPort"] for p in c["ports"]}
 # Network: the port everything points at is the port sluice listens on.
 port = int(value("SLUICE_PORT", "8080"))
 if ports.get("http") != port: err(f"container port http={ports.get('http')} but SLUICE_PORT={port}")
+admin_port = int(value("SLUICE_ADMIN_PORT")) if value("SLUICE_ADMIN_PORT") else None
+if admin_port is not None and ports.get("admin") != admin_port:
+    err(f"container port admin={ports.get('admin')} but SLUICE_ADMIN_PORT={admin_port}")
+if admin_port is not None and value("SLUICE_ADMIN_HOST") != "0.0.0.0":
+    err("SLUICE_ADMIN_HOST must be 0.0.0.0 in a pod, or Prometheus cannot scrape the admin port")
+metrics_port = admin_port or port
 if value("SLUICE_HOST") != "0.0.0.0": err("SLUICE_HOST must be 0.0.0.0 in a pod")
 if pod.get("enableServiceLinks") is not False:
     err("enableServiceLinks must be false: the Service 'sluice' would inject SLUICE_PORT=tcp://...")
 ann = sts["spec"]["template"]["metadata"].get("annotations", {})
-if ann.get("prometheus.io/scrape") != "true" or int(ann.get("prometheus.io/port", 0)) != port or ann.get("prometheus.io/path") != "/metrics":
-    err("prometheus.io annotations do not point at the metrics port and path")
+if ann.get("prometheus.io/scrape") != "true" or int(ann.get("prometheus.io/port", 0)) != metrics_port or ann.get("prometheus.io/path") != "/metrics":
+    err(f"prometheus.io annotations do not point at the metrics port ({metrics_port}: the admin listener when set) and path")
+
+auth_file = value("SLUICE_AUTH_FILE")
+volumes = {v["name"]: v for v in pod.get("volumes", [])}
+if auth_file is None:
+    err("SLUICE_AUTH_FILE is not set: /batch would take batches from anyone who reaches the pod")
+else:
+    directory, _, name = auth_file.rpartition("/")
+    mount = next((m for m in c.get("volumeMounts", []) if m["mountPath"] == directory), None)
+    secret = volumes.get(mount["name"], {}).get("secret") if mount else None
+    if mount is None or secret is None:
+        err(f"SLUICE_AUTH_FILE {auth_file}: its directory is not a mounted Secret volume")
+    else:
+        if mount.get("readOnly") is not True: err("the auth Secret is not mounted readOnly")
+        if "subPath" in mount: err("the auth Secret is mounted with subPath: Secret updates would never reach the file")
+        if "items" in secret and name not in [i["path"] for i in secret["items"]]:
+            err(f"the auth Secret's items do not include {name}")
 
 # Probes.
 def probe(kind, path):
@@ -326,7 +348,9 @@ if headless is None or headless["spec"].get("clusterIP") != "None": err("service
 for s in services.values():
     if not matches(s["spec"]["selector"], labels): err(f"Service {s['metadata']['name']} selects no sluice pod")
     for p in s["spec"]["ports"]:
-        if p.get("targetPort") not in ("http", port): err(f"Service {s['metadata']['name']} targets port {p.get('targetPort')}")
+        if p.get("targetPort") in ("admin", admin_port) and admin_port is not None:
+            if s["spec"].get("clusterIP") != "None": err(f"Service {s['metadata']['name']} load-balances the admin port: keep it off client Services (headless only)")
+        elif p.get("targetPort") not in ("http", port): err(f"Service {s['metadata']['name']} targets port {p.get('targetPort')}")
 for h in by_kind.get("HorizontalPodAutoscaler", []):
     ref = h["spec"]["scaleTargetRef"]
     if (ref["apiVersion"], ref["kind"], ref["name"]) != (sts["apiVersion"], "StatefulSet", sts["metadata"]["name"]):
@@ -345,11 +369,14 @@ for e in errors: print("ERROR:", e)
 sys.exit(1 if errors else 0)
 PY
 }
-check "Kubernetes consistency: ports, probes, memory limit = SLUICE_MEMORY_LIMIT, grace > preStop + shutdown timeout, sandbox, selectors" \
+check "Kubernetes consistency: ports, probes, metrics on the admin port, auth file from a read-only Secret, memory limit = SLUICE_MEMORY_LIMIT, grace > preStop + shutdown timeout, sandbox, selectors" \
   k8s_consistency "$deploy"/kubernetes/*.yaml "$deploy"/kubernetes/monitoring/*.yaml
 sed 's/terminationGracePeriodSeconds: 40/terminationGracePeriodSeconds: 30/' "$deploy/kubernetes/statefulset.yaml" >"$work/statefulset.short-grace.yaml"
 reject "Kubernetes consistency rejects a grace period shorter than preStop + shutdown (negative control)" \
   k8s_consistency "$work/statefulset.short-grace.yaml" "$deploy/kubernetes/service.yaml" "$deploy/kubernetes/hpa.yaml" "$deploy/kubernetes/pdb.yaml"
+sed 's#mountPath: /etc/sluice/auth#mountPath: /etc/sluice/elsewhere#' "$deploy/kubernetes/statefulset.yaml" >"$work/statefulset.no-auth.yaml"
+reject "Kubernetes consistency rejects an auth file outside the mounted Secret (negative control)" \
+  k8s_consistency "$work/statefulset.no-auth.yaml" "$deploy/kubernetes/service.yaml" "$deploy/kubernetes/hpa.yaml" "$deploy/kubernetes/pdb.yaml"
 
 # ----------------------------------------------------------------------------------------------
 # systemd
@@ -421,6 +448,10 @@ if not secs(one("TimeoutStopSec")) > secs(env.get("SLUICE_SHUTDOWN_TIMEOUT", "25
     errors.append("TimeoutStopSec is not longer than SLUICE_SHUTDOWN_TIMEOUT")
 if "--data-dir /var/lib/sluice" not in one("ExecStart") or one("StateDirectory") != "sluice":
     errors.append("ExecStart --data-dir and StateDirectory=sluice disagree")
+credentials = dict(v.split(":", 1) for v in settings.get("LoadCredential", []) if ":" in v)
+auth_file = env.get("SLUICE_AUTH_FILE", "")
+if not auth_file.startswith("%d/") or auth_file[3:] not in credentials:
+    errors.append(f"SLUICE_AUTH_FILE={auth_file!r} is not a LoadCredential= in the credentials directory (%d/<id>)")
 expected = {"KillSignal": "SIGTERM", "Restart": "on-failure", "LimitNOFILE": "65536", "NoNewPrivileges": "yes",
             "CapabilityBoundingSet": "", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
             "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX", "DynamicUser": "yes"}
@@ -431,9 +462,11 @@ for e in errors: print("ERROR:", e)
 sys.exit(1 if errors else 0)
 PY
 }
-check "systemd unit consistency: MemoryMax = SLUICE_MEMORY_LIMIT, TimeoutStopSec > shutdown timeout, hardening" systemd_consistency "$unit"
+check "systemd unit consistency: MemoryMax = SLUICE_MEMORY_LIMIT, TimeoutStopSec > shutdown timeout, auth file from LoadCredential=, hardening" systemd_consistency "$unit"
 sed 's/^MemoryMax=512M/MemoryMax=1G/' "$unit" >"$work/memory.service"
 reject "systemd unit consistency rejects MemoryMax != SLUICE_MEMORY_LIMIT (negative control)" systemd_consistency "$work/memory.service"
+sed 's/^LoadCredential=tenants:/LoadCredential=other:/' "$unit" >"$work/credential.service"
+reject "systemd unit consistency rejects an auth file that is not a loaded credential (negative control)" systemd_consistency "$work/credential.service"
 
 # ----------------------------------------------------------------------------------------------
 # Prometheus

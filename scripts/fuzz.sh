@@ -20,14 +20,14 @@ seconds=${FUZZ_SECONDS:-30}
 # leave the run hanging; libFuzzer and ASan print the stack and save the input themselves.
 export SWIFT_BACKTRACE=enable=no
 
-targets=(head-parser chunked-decoder json-scanner batch-parser gzip-inflater)
+targets=(head-parser chunked-decoder json-scanner batch-parser gzip-inflater access)
 declare -A harness=(
   [head-parser]=HeadParserFuzz [chunked-decoder]=ChunkedDecoderFuzz [json-scanner]=JSONScannerFuzz
-  [batch-parser]=BatchParserFuzz [gzip-inflater]=GzipInflaterFuzz
+  [batch-parser]=BatchParserFuzz [gzip-inflater]=GzipInflaterFuzz [access]=AccessFuzz
 )
 declare -A module=(
   [head-parser]=SluiceHTTP [chunked-decoder]=SluiceHTTP [json-scanner]=SluiceCore
-  [batch-parser]=SluiceCore [gzip-inflater]=SluiceCore
+  [batch-parser]=SluiceCore [gzip-inflater]=SluiceCore [access]=SluiceAccess
 )
 
 # -O keeps Swift's overflow and bounds traps (only -Ounchecked drops them); -g names the frames.
@@ -42,6 +42,7 @@ module_sources() {
     SluiceHTTP) ls Sources/SluiceHTTP/Parsing/*.swift Sources/SluiceHTTP/Connection/ByteBuffer.swift \
                    Sources/SluiceHTTP/Routing/HTTPStatus.swift ;;
     SluiceCore) find Sources/SluiceCore -name '*.swift' | sort ;;
+    SluiceAccess) find Sources/SluiceAccess -name '*.swift' | sort ;;
   esac
 }
 

@@ -11,19 +11,25 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var http: HTTPMetricsSnapshot
     public var monitor: MemoryMonitor.Statistics
     public var memory: MemoryGuard.Status
+    /// nil when access control is off (its families are then left out).
+    public var access: AccessMetrics?
 
-    public init(process: ProcessStats, allocator: AllocatorStats, service: ServiceGauges, http: HTTPMetricsSnapshot, monitor: MemoryMonitor.Statistics, memory: MemoryGuard.Status) {
+    public init(process: ProcessStats, allocator: AllocatorStats, service: ServiceGauges, http: HTTPMetricsSnapshot, monitor: MemoryMonitor.Statistics, memory: MemoryGuard.Status,
+                access: AccessMetrics? = nil) {
         self.process = process
         self.allocator = allocator
         self.service = service
         self.http = http
         self.monitor = monitor
         self.memory = memory
+        self.access = access
     }
 
     /// The process, allocator and service parts from one monitor sample.
-    public init(sample: MemorySample, http: HTTPMetricsSnapshot, monitor: MemoryMonitor.Statistics, memory: MemoryGuard.Status) {
-        self.init(process: sample.process, allocator: sample.allocator, service: sample.service, http: http, monitor: monitor, memory: memory)
+    public init(sample: MemorySample, http: HTTPMetricsSnapshot, monitor: MemoryMonitor.Statistics, memory: MemoryGuard.Status,
+                access: AccessMetrics? = nil) {
+        self.init(process: sample.process, allocator: sample.allocator, service: sample.service, http: http, monitor: monitor, memory: memory,
+                  access: access)
     }
 }
 

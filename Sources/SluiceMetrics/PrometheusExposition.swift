@@ -19,6 +19,7 @@ public enum PrometheusExposition {
         writeService(snapshot.service, to: &writer)
         writeAllocator(snapshot.allocator, memory: snapshot.memory, to: &writer)
         writeMemory(snapshot.memory, http: snapshot.http, monitor: snapshot.monitor, to: &writer)
+        if let access = snapshot.access { writeAccess(access, to: &writer) }
         return writer.bytes
     }
 
@@ -120,6 +121,20 @@ public enum PrometheusExposition {
         writer.sample("sluice_heap_allocation_counting", value: heap.isCountingAllocations ? 1 : 0)
         writer.family("sluice_malloc_trims_total", .counter, help: "malloc_trim calls made to return free heap memory to the system.")
         writer.sample("sluice_malloc_trims_total", value: memory.trimsTotal)
+    }
+
+    private static func writeAccess(_ access: AccessMetrics, to writer: inout PrometheusTextWriter) {
+        writer.family("sluice_auth_failures_total", .counter, help: "Requests to /batch refused with 401, by reason (missing or invalid credentials).")
+        writer.sample("sluice_auth_failures_total", labels: ["reason": "missing"], value: access.missingCredentials)
+        writer.sample("sluice_auth_failures_total", labels: ["reason": "invalid"], value: access.invalidCredentials)
+        writer.family("sluice_tenant_items_accepted_total", .counter, help: "Batch items accepted into the batch buffer, by tenant of the auth file.")
+        for tenant in access.tenants {
+            writer.sample("sluice_tenant_items_accepted_total", labels: ["tenant": tenant.name], value: tenant.itemsAccepted)
+        }
+        writer.family("sluice_tenant_throttled_total", .counter, help: "Requests refused with 429 because the tenant was over its items/s quota.")
+        for tenant in access.tenants {
+            writer.sample("sluice_tenant_throttled_total", labels: ["tenant": tenant.name], value: tenant.throttled)
+        }
     }
 
     private static func writeMemory(_ memory: MemoryGuard.Status, http: HTTPMetricsSnapshot, monitor: MemoryMonitor.Statistics, to writer: inout PrometheusTextWriter) {

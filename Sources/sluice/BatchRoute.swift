@@ -1,10 +1,13 @@
+import Glibc
+import SluiceAccess
 import SluiceCore
 import SluiceHTTP
 import SluiceMetrics
 
-/// `POST /batch`: content negotiation and early refusal before the body is read, then gzip
-/// decoding, the batch processor, and the JSON answer: at once (`--ack buffered`), or
-/// deferred until the flush holding the items is stored (`--ack durable`).
+/// `POST /batch`: authentication (with `--auth-file`), content negotiation and early refusal
+/// before the body is read, then gzip decoding, the batch processor, and the JSON answer: at
+/// once (`--ack buffered`), or deferred until the flush holding the items is stored
+/// (`--ack durable`).
 struct BatchRoute: Sendable {
     let processor: any BatchProcessor
     let buffer: BatchBuffer
@@ -14,10 +17,12 @@ struct BatchRoute: Sendable {
     let maxBodyBytes: Int
     let clock: @Sendable () -> Int64
     let observability: Observability
+    /// nil: no access control (every request is served, records carry no tenant).
+    let access: AccessControl?
 
     var route: Route {
         Route("/batch", methods: [.post], allow: "POST",
-              screen: { request, response in screen(request, &response) },
+              screen: { request, response in screen(&request, &response) },
               respond: { request, response in respond(request, &response) })
     }
 
@@ -39,9 +44,22 @@ struct BatchRoute: Sendable {
         return nil
     }
 
-    /// Refuses before the body is read: 415 for other media types or codings, 503 when the
+    /// Refuses before the body is read: 401 without a known bearer token (the tenant found is
+    /// kept in `routeTag` for `respond`), 415 for other media types or codings, 503 when the
     /// buffer is already full (so an `Expect: 100-continue` client never sends the body).
-    func screen(_ request: HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision {
+    func screen(_ request: inout HTTPRequest, _ response: inout HTTPResponse) -> ScreenDecision {
+        if let access {
+            switch access.authenticate(authorization: request.header("authorization")) {
+            case .missing:
+                refuseUnauthorized("missing bearer token (Authorization: Bearer <token>)", &response)
+                return .answered
+            case .invalid:
+                refuseUnauthorized("invalid bearer token", &response)
+                return .answered
+            case .tenant(let tag):
+                request.routeTag = tag
+            }
+        }
         if Self.format(of: request) == nil {
             response.setError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
             return .answered
@@ -65,6 +83,16 @@ struct BatchRoute: Sendable {
     }
 
     func respond(_ request: HTTPRequest, _ response: inout HTTPResponse) {
+        guard let access else { return respond(request, sender: nil, &response) }
+        // The tenant `screen` found; looked up again only if a reload came in between.
+        guard let tenant = access.tenant(forTag: request.routeTag, authorization: request.header("authorization")) else {
+            refuseUnauthorized("invalid bearer token", &response)
+            return
+        }
+        respond(request, sender: TenantSender(tenant: tenant), &response)
+    }
+
+    private func respond(_ request: HTTPRequest, sender: TenantSender?, _ response: inout HTTPResponse) {
         guard let format = Self.format(of: request), let encoding = Self.encoding(of: request) else {
             response.setError(.unsupportedMediaType, "unsupported Content-Type or Content-Encoding")
             return
@@ -74,7 +102,7 @@ struct BatchRoute: Sendable {
         let outcome: BatchOutcome
         switch encoding {
         case .identity:
-            outcome = processor.process(request.body, format: format, receivedAtNanoseconds: clock(), scratch: scratch)
+            outcome = processor.process(request.body, format: format, receivedAtNanoseconds: clock(), sender: sender, scratch: scratch)
         case .gzip:
             switch scratch.inflater.inflate(request.body, limit: maxBodyBytes) {
             case .failure(.tooLarge(let limit)):
@@ -85,13 +113,14 @@ struct BatchRoute: Sendable {
                 return
             case .success:
                 outcome = scratch.inflater.output.withUnsafeBytes { decoded in
-                    processor.process(decoded, format: format, receivedAtNanoseconds: clock(), scratch: scratch)
+                    processor.process(decoded, format: format, receivedAtNanoseconds: clock(), sender: sender, scratch: scratch)
                 }
             }
         }
         switch outcome {
         case .processed(let accepted, let rejected, let sequence):
             observability.recordBatch(accepted: accepted, rejected: scratch.rejected)
+            sender?.tenant.recordAccepted(items: accepted)
             if let durability, sequence > 0 {
                 answerWhenStored(sequence, accepted: accepted, rejected: rejected, errors: scratch.rejected,
                                  durability: durability, &response)
@@ -104,6 +133,12 @@ struct BatchRoute: Sendable {
             refuseFull(retryAfterSeconds: seconds, &response)
         case .batchTooLarge(let items, let bytes):
             response.setError(.contentTooLarge, "batch of \(items) items (\(bytes) bytes) exceeds the buffer's capacity")
+        case .throttled(let seconds):
+            sender?.tenant.recordThrottled()
+            response.setError(.tooManyRequests, "over the tenant's items/s quota; retry later")
+            response.retryAfterSeconds = seconds
+        case .exceedsQuota(let items, let burst):
+            response.setError(.contentTooLarge, "batch of \(items) items exceeds the tenant's burst of \(burst) items")
         }
     }
 
@@ -126,10 +161,41 @@ struct BatchRoute: Sendable {
         }
     }
 
+    /// RFC 9110 §15.5.2 / RFC 6750 §3: a 401 carries the challenge. The message says what was
+    /// wrong, never what was sent.
+    private func refuseUnauthorized(_ message: String, _ response: inout HTTPResponse) {
+        response.setError(.unauthorized, message)
+        response.wwwAuthenticate = #"Bearer realm="sluice""#
+    }
+
     private func refuseFull(retryAfterSeconds: Int, _ response: inout HTTPResponse) {
         observability.http.recordLoadShed(.bufferFull)
         response.setError(.serviceUnavailable, "batch buffer is full; retry later")
         response.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// An authenticated tenant as the batch processor sees it: its name for the sink records and
+/// its token bucket, asked with the monotonic clock.
+struct TenantSender: BatchSender {
+    let tenant: Tenant
+
+    var tenantName: UnsafeRawBufferPointer { tenant.nameBytes }
+
+    func takeQuota(items: Int) -> QuotaVerdict {
+        switch tenant.take(items: items, nowNanoseconds: Self.monotonicNanoseconds()) {
+        case .granted: .granted
+        case .throttled(let nanoseconds): .throttled(retryAfterSeconds: QuotaDecision.retryAfterSeconds(nanoseconds: nanoseconds))
+        case .exceedsBurst(let burst): .exceedsBurst(burstItems: burst)
+        }
+    }
+
+    func returnQuota(items: Int) { tenant.giveBack(items: items) }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 }
 

@@ -1,7 +1,8 @@
 import Glibc
 
-/// Blocks SIGTERM/SIGINT before any thread exists (so only `SignalWaiter`'s `sigwaitinfo` on
-/// the main thread takes them), merges `SLUICE_*` environment variables into the arguments, and runs the command.
+/// Blocks SIGTERM/SIGINT/SIGHUP before any thread exists (so only `SignalWaiter`'s
+/// `sigwaitinfo` on the main thread takes them), merges `SLUICE_*` environment variables into
+/// the arguments, and runs the command.
 @main
 enum Entry {
     static func main() {
@@ -9,6 +10,8 @@ enum Entry {
         sigemptyset(&blocked)
         sigaddset(&blocked, SIGTERM)
         sigaddset(&blocked, SIGINT)
+        // SIGHUP reloads the auth file (and is logged and ignored without one).
+        sigaddset(&blocked, SIGHUP)
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
         // Over a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which the sink
         // retries, instead of killing the process with SIGXFSZ and losing the buffer.

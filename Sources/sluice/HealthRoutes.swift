@@ -17,8 +17,17 @@ final class ServerReference: Sendable {
 
 /// `GET /healthz` (the process serves), `GET /readyz` (it takes traffic: not while draining or
 /// shedding load), `GET /metrics` (Prometheus text 0.0.4) and `GET /debug/memory` (JSON).
+///
+/// The health routes answer on every listener; the admin routes on the admin listener when
+/// there is one (`--admin-port`), else on the main one.
 enum OperationalRoutes {
+    /// /healthz, /readyz, /metrics and /debug/memory.
     static func make(server: ServerReference, observability: Observability) -> [Route] {
+        health(server: server, observability: observability) + admin(observability: observability)
+    }
+
+    /// /healthz and /readyz.
+    static func health(server: ServerReference, observability: Observability) -> [Route] {
         [
             Route("/healthz", methods: [.get], allow: "GET, HEAD") { _, response in
                 response.body.write("{\"status\":\"ok\"}")
@@ -36,6 +45,12 @@ enum OperationalRoutes {
                     response.body.write("{\"status\":\"ready\"}")
                 }
             },
+        ]
+    }
+
+    /// /metrics and /debug/memory.
+    static func admin(observability: Observability) -> [Route] {
+        [
             Route("/metrics", methods: [.get], allow: "GET, HEAD") { _, response in
                 response.contentType = "text/plain; version=0.0.4; charset=utf-8"
                 observability.exposition().withUnsafeBytes { response.body.write($0) }

@@ -1,4 +1,5 @@
 import Logging
+import SluiceAccess
 import SluiceCore
 import SluiceHTTP
 import SluiceMetrics
@@ -13,6 +14,8 @@ final class Observability: RouteObserver {
     let http: HTTPMetrics
     let memoryGuard: MemoryGuard
     let monitor: MemoryMonitor
+    /// Access control, when on: its counters are part of the exposition.
+    let access: AccessControl?
     /// Metrics slots: one per `routePaths` entry, then "other" (unmatched requests and
     /// routes without a label of their own).
     private let slots: [HTTPMetrics.Route]
@@ -26,7 +29,8 @@ final class Observability: RouteObserver {
     }
 
     init(settings: Settings, gauges: @escaping @Sendable () -> ServiceGauges, releasable: [ReleasableMemory] = [],
-         onShed: @escaping @Sendable () -> Void, logger: Logger) {
+         access: AccessControl? = nil, onShed: @escaping @Sendable () -> Void, logger: Logger) {
+        self.access = access
         let http = HTTPMetrics(routes: Self.routePaths + ["other"], preregisteredStatuses: [200, 503])
         self.http = http
         slots = (Self.routePaths + ["other"]).map { http.route($0) }
@@ -100,6 +104,14 @@ final class Observability: RouteObserver {
     /// The `/metrics` exposition, from a fresh sample so counters are exact at scrape time.
     func exposition() -> [UInt8] {
         PrometheusExposition.render(MetricsSnapshot(
-            sample: monitor.readSample(), http: http.snapshot(), monitor: monitor.statistics(), memory: memoryGuard.status()))
+            sample: monitor.readSample(), http: http.snapshot(), monitor: monitor.statistics(), memory: memoryGuard.status(),
+            access: access.map(Self.accessMetrics)))
+    }
+
+    private static func accessMetrics(_ access: AccessControl) -> AccessMetrics {
+        let statistics = access.statistics()
+        return AccessMetrics(
+            missingCredentials: statistics.missingCredentials, invalidCredentials: statistics.invalidCredentials,
+            tenants: statistics.tenants.map { .init(name: $0.name, itemsAccepted: $0.itemsAccepted, throttled: $0.throttled) })
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SluiceAccess
 import SluiceCore
 import SluiceMetrics
 import SluiceHTTP
@@ -82,10 +83,11 @@ final class Pipeline: Sendable {
         self.settings = settings
     }
 
-    /// The `/batch` route over this pipeline.
-    func route(observability: Observability) -> Route {
+    /// The `/batch` route over this pipeline, behind `access` when it is set.
+    func route(observability: Observability, access: AccessControl?) -> Route {
         BatchRoute(processor: processor, buffer: buffer, durability: durability, scratchPool: ScratchPool(),
-                   maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability).route
+                   maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability,
+                   access: access).route
     }
 
     func start() {

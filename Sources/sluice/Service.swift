@@ -1,22 +1,39 @@
 import Dispatch
 import Glibc
 import Logging
+import SluiceAccess
 import SluiceHTTP
 import SluiceMetrics
 
-/// Wires the server and its routes, handles SIGTERM/SIGINT, and shuts down in order:
-/// stop accepting, finish in-flight requests, drain, exit 0.
+/// Wires the servers and their routes, handles SIGTERM/SIGINT (shutdown) and SIGHUP (reload
+/// of the auth file), and shuts down in order: stop accepting, finish in-flight requests,
+/// drain, exit 0.
+///
+/// With an admin listener (`--admin-port`) the main listener serves only `/batch`, `/healthz`
+/// and `/readyz`; `/metrics` and `/debug/memory` move to the admin listener, which answers the
+/// health routes too. The admin listener keeps serving while the main one drains (its
+/// `/readyz` says so) and closes when the process exits.
 final class Service: Sendable {
+    /// `--auth-file`: the file and the tenants loaded from it.
+    struct Access: Sendable {
+        var path: String
+        var control: AccessControl
+    }
+
     private let server: HTTPServer
+    private let adminServer: HTTPServer?
     private let pipeline: Pipeline
     private let observability: Observability
+    private let access: Access?
     private let shutdownTimeout: Duration
     private let logger: Logger
 
-    init(http: HTTPServerConfiguration, pipeline settings: Pipeline.Settings, observability observabilitySettings: Observability.Settings,
-         shutdownTimeout: Duration, logger: Logger) throws {
+    init(http: HTTPServerConfiguration, admin: HTTPServerConfiguration?, pipeline settings: Pipeline.Settings,
+         observability observabilitySettings: Observability.Settings, access: Access?, shutdownTimeout: Duration,
+         logger: Logger) throws {
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
+        self.access = access
         let fdLimit = Socket.raiseOpenFileLimit()
         let pipeline = try Pipeline(settings: settings, logger: logger)
         self.pipeline = pipeline
@@ -25,19 +42,37 @@ final class Service: Sendable {
             settings: observabilitySettings,
             gauges: { pipeline.gauges(server: reference.server) },
             releasable: pipeline.releasableMemory(server: reference),
+            access: access?.control,
             onShed: { pipeline.flusher.nudge() },
             logger: logger)
         self.observability = observability
-        let routes = [pipeline.route(observability: observability)]
-            + OperationalRoutes.make(server: reference, observability: observability)
-        let server = try HTTPServer(configuration: http, handler: Router(routes: routes, observer: observability), logger: logger)
+        let batch = pipeline.route(observability: observability, access: access?.control)
+        let health = OperationalRoutes.health(server: reference, observability: observability)
+        let operations = OperationalRoutes.admin(observability: observability)
+        let mainRoutes = admin == nil ? [batch] + health + operations : [batch] + health
+        let server = try HTTPServer(configuration: http, handler: Router(routes: mainRoutes, observer: observability), logger: logger)
         reference.server = server
         self.server = server
+        adminServer = try admin.map { configuration in
+            try HTTPServer(configuration: configuration, handler: Router(routes: health + operations, observer: observability), logger: logger)
+        }
         if server.connectionLimit < http.maxConnections {
             logger.warning("connection limit lowered to keep file descriptors spare",
                            metadata: ["max_connections": "\(server.connectionLimit)", "fd_limit": "\(fdLimit)"])
         }
         logger.info("listening", metadata: ["host": "\(http.host)", "port": "\(server.port)", "fd_limit": "\(fdLimit)"])
+        if let admin, let adminServer {
+            // Not "listening ... port=": tools read the main port from that line.
+            logger.info("admin listener ready: /metrics, /debug/memory, /healthz, /readyz",
+                        metadata: ["admin_host": "\(admin.host)", "admin_port": "\(adminServer.port)"])
+        }
+        if let access {
+            logger.info("access control on", metadata: [
+                "auth_file": "\(access.path)", "tenants": "\(access.control.tenantNames.count)"])
+        } else if !Self.isLoopback(http.host) {
+            logger.warning("listening on a non-loopback address without --auth-file: anyone who reaches it can post batches",
+                           metadata: ["host": "\(http.host)"])
+        }
     }
 
     /// Starts serving and never returns; the process exits after a signal-driven shutdown.
@@ -46,8 +81,31 @@ final class Service: Sendable {
         pipeline.start()
         observability.monitor.start()
         server.start()
-        SignalWaiter.run([SIGTERM, SIGINT], queue: DispatchQueue(label: "sluice.signals")) { [self] number in
-            beginShutdown(signal: number)
+        adminServer?.start()
+        SignalWaiter.run([SIGTERM, SIGINT, SIGHUP], queue: DispatchQueue(label: "sluice.signals")) { [self] number in
+            if number == SIGHUP {
+                reloadAccess()
+            } else {
+                beginShutdown(signal: number)
+            }
+        }
+    }
+
+    /// SIGHUP: reads the auth file again. A file that does not parse changes nothing.
+    private func reloadAccess() {
+        guard let access else {
+            logger.notice("SIGHUP: nothing to reload (no --auth-file)")
+            return
+        }
+        do {
+            let change = access.control.replace(with: try AuthFile.load(path: access.path))
+            logger.notice("auth file reloaded", metadata: [
+                "auth_file": "\(access.path)", "tokens": "\(change.tokens)", "tenants_kept": "\(change.kept)",
+                "tenants_added": "\(change.added.joined(separator: ","))",
+                "tenants_removed": "\(change.removed.joined(separator: ","))"])
+        } catch {
+            logger.error("auth file reload failed; keeping the previous tenants", metadata: [
+                "auth_file": "\(access.path)", "error": "\(error)"])
         }
     }
 
@@ -70,6 +128,20 @@ final class Service: Sendable {
             }
             logger.info("shutdown complete", metadata: ["connections_closed_in_time": "\(clean)"])
             exit(0)
+        }
+    }
+
+    /// Whether `host` names the loopback interface: 127.0.0.0/8, ::1 or an IPv4-mapped loopback.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { bytes in
+            let isV6Loopback = bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+            let isMappedV4Loopback = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+            return isV6Loopback || isMappedV4Loopback
         }
     }
 }

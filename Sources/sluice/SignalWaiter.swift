@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 
-/// Takes SIGTERM and SIGINT on the main thread with `sigwaitinfo`, forever, and hands each to
+/// Takes the signals sluice handles (SIGTERM, SIGINT, SIGHUP) on the main thread with `sigwaitinfo`, forever, and hands each to
 /// a serial queue. `Entry` blocks them before any thread exists, so no thread ever runs their
 /// default action.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import SluiceAccess
 import SluiceCore
 import SluiceHTTP
 
@@ -17,6 +18,7 @@ struct SluiceCommand: ParsableCommand {
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "body-min-rate", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
+        "auth-file", "admin-host", "admin-port",
     ]
 
     @Option(help: "Address to listen on.")
@@ -100,6 +102,15 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = LogLevelOption.info
 
+    @Option(help: "Tenants and their bearer tokens for /batch, one per line: TENANT TOKEN [ITEMS_PER_SECOND [BURST_ITEMS]]; TOKEN is sha256:<64 hex digits> (recommended) or the token itself (16+ characters). SIGHUP reloads it. Unset: no access control.")
+    var authFile: String?
+
+    @Option(help: "Address of the admin listener (with --admin-port).")
+    var adminHost: String?
+
+    @Option(help: "Port of a second listener for /metrics, /debug/memory, /healthz and /readyz (0 picks a free one); the main listener then serves only /batch, /healthz and /readyz. Unset: one listener for everything.")
+    var adminPort: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody.bytes > 0 else { throw ValidationError("--max-body must be positive") }
@@ -113,6 +124,12 @@ struct SluiceCommand: ParsableCommand {
         guard segmentBytes.bytes > 0 else { throw ValidationError("--segment-bytes must be positive") }
         guard monitorInterval.duration > .zero else { throw ValidationError("--monitor-interval must be positive") }
         guard ackTimeout.duration > .zero else { throw ValidationError("--ack-timeout must be positive") }
+        if let adminPort {
+            guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be 0...65535") }
+            guard adminPort == 0 || adminPort != port else { throw ValidationError("--admin-port must differ from --port") }
+        } else if adminHost != nil {
+            throw ValidationError("--admin-host needs --admin-port")
+        }
     }
 
     func run() throws {
@@ -136,8 +153,35 @@ struct SluiceCommand: ParsableCommand {
         let observability = Observability.Settings(
             memoryLimitBytes: memoryLimit.map { UInt64($0.bytes) }, monitorInterval: monitorInterval.duration,
             trimInterval: trimInterval.duration > .zero ? trimInterval.duration : nil)
-        let service = try Service(http: http, pipeline: pipeline, observability: observability,
+        var admin: HTTPServerConfiguration?
+        if let adminPort {
+            // Scrapes and probes: small GETs from few clients, so small bounds.
+            var configuration = http
+            configuration.host = adminHost ?? "127.0.0.1"
+            configuration.port = adminPort
+            configuration.limits.maxBodyBytes = 64 << 10
+            configuration.maxConnections = 256
+            configuration.maxIdleBuffers = 16
+            configuration.maxIdleBufferBytes = 2 << 20
+            configuration.eventQueues = 1
+            admin = configuration
+        }
+        var access: Service.Access?
+        if let authFile {
+            do {
+                access = Service.Access(path: authFile, control: AccessControl(file: try AuthFile.load(path: authFile)))
+            } catch {
+                throw StartupError(message: "--auth-file \(authFile): \(error)")
+            }
+        }
+        let service = try Service(http: http, admin: admin, pipeline: pipeline, observability: observability, access: access,
                                   shutdownTimeout: shutdownTimeout.duration, logger: logger)
         service.run()
     }
+}
+
+/// A start that cannot go on (e.g. an auth file that does not parse): one line, exit 1.
+struct StartupError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -28,7 +28,7 @@ import Testing
         // TestServer has /later, /healthz, /echo, /reject, in that order; the slots are not.
         let observer = RecordingObserver(slotsByPath: ["/echo": 7, "/healthz": 3, "/reject": 5])
         let server = try TestServer(observer: observer)
-        #expect(observer.askedPaths.withLock { $0 }.sorted() == ["/echo", "/healthz", "/later", "/reject"])
+        #expect(observer.askedPaths.withLock { $0 }.sorted() == ["/echo", "/healthz", "/later", "/reject", "/tagged"])
         let client = try server.client()
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
         #expect(try client.readResponse().status == 200)
@@ -54,5 +54,21 @@ import Testing
         #expect(try client.readResponse().status == 400)
         #expect(observer.recorded.map(\.slot) == [nil])
         #expect(observer.recorded.map(\.status) == [400])
+    }
+
+    /// What a route's `screen` keeps in `routeTag` reaches its `respond` for that request, also
+    /// for pipelined requests with bodies, and a screen may answer 401 with a challenge.
+    @Test func routeTag_FromScreen_ReachesRespond_PerRequest() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let requests = [7, 42, 3].map { "POST /tagged HTTP/1.1\r\nHost: t\r\nX-Tag: \($0)\r\nContent-Length: 2\r\n\r\nhi" }
+        try client.send(requests.joined())
+        for tag in [7, 42, 3] { #expect(try client.readResponse().bodyText == "tag=\(tag)") }
+        try client.send("POST /tagged HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+        let refused = try client.readResponse()
+        #expect(refused.status == 401)
+        #expect(refused.header("www-authenticate") == #"Bearer realm="test""#)
+        try client.send("POST /tagged HTTP/1.1\r\nHost: t\r\nX-Tag: 9\r\nContent-Length: 0\r\n\r\n")
+        #expect(try client.readResponse().bodyText == "tag=9", "the next request on the connection starts without the old tag")
     }
 }

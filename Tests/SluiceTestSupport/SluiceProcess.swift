@@ -10,6 +10,8 @@ public final class SluiceProcess {
     private let output = Pipe()
     private let captured = LogBuffer()
     public private(set) var port = 0
+    /// The admin listener's port, when started with `--admin-port`.
+    public private(set) var adminPort: Int?
 
     /// The built `sluice` binary, next to the test bundle.
     public static var executableURL: URL {
@@ -45,6 +47,9 @@ public final class SluiceProcess {
         }
         try process.run()
         port = try waitForPort()
+        if arguments.contains("--admin-port") || environment["SLUICE_ADMIN_PORT"] != nil {
+            adminPort = try waitForLogValue("admin_port=")
+        }
     }
 
     deinit {
@@ -57,6 +62,25 @@ public final class SluiceProcess {
 
     /// Everything the process wrote to stdout and stderr so far.
     public var log: String { captured.text }
+
+    /// Waits (bounded) for a log line holding `key` followed by digits.
+    public func waitForLogValue(_ key: String) throws -> Int {
+        for _ in 0..<300 {
+            if let range = log.range(of: key), let value = Int(log[range.upperBound...].prefix { $0.isNumber }) { return value }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        throw SluiceProcessError.didNotStart(log)
+    }
+
+    /// Waits (bounded, 20 s) until the log contains `text` `count` times; false if it never does.
+    public func waitForLog(_ text: String, count: Int = 1) -> Bool {
+        for _ in 0..<1000 {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(20_000)
+        }
+        return false
+    }
 
     private func waitForPort() throws -> Int {
         for _ in 0..<300 {
@@ -108,6 +132,11 @@ public final class SluiceProcess {
 
     public func client(timeoutSeconds: Int = 5) throws -> RawClient {
         try RawClient(port: port, receiveTimeoutSeconds: timeoutSeconds)
+    }
+
+    /// A client of the admin listener (`--admin-port`).
+    public func adminClient(timeoutSeconds: Int = 5) throws -> RawClient {
+        try RawClient(port: adminPort ?? port, receiveTimeoutSeconds: timeoutSeconds)
     }
 
     /// Sends `GET /healthz` on a new connection and returns the status.

@@ -30,7 +30,7 @@ public enum CommandLineEntry {
     private static func isUsage(_ error: LoadError) -> Bool {
         switch error {
         case .invalidURL, .invalidRate, .invalidConnections, .invalidThreads, .fewerConnectionsThanThreads,
-             .invalidDuration, .durationOverLimit, .invalidRequestCount, .invalidItemCount, .invalidTimeout:
+             .invalidDuration, .durationOverLimit, .invalidRequestCount, .invalidItemCount, .invalidTimeout, .invalidToken:
             true
         default:
             false

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import SluiceLoad
 
 /// `sluice-load`: the command line, parsed by swift-argument-parser.
@@ -56,6 +57,12 @@ public struct LoadCommand: ParsableCommand {
     @Option(help: "Write a latency-by-percentile chart (SVG) to this path.")
     var svg: String?
 
+    @Option(help: "Bearer token for sluice's --auth-file, sent as Authorization: Bearer <token>. Prefer the SLUICE_TOKEN environment variable: command lines show in ps.")
+    var token: String?
+
+    @Option(help: "Where to scrape the server's metrics (default: /metrics on the --url's host and port; give the admin listener's when sluice runs with --admin-port).")
+    var metricsUrl: String?
+
     @Flag(help: "Do not scrape the server's /metrics.")
     var noServerMetrics = false
 
@@ -82,7 +89,15 @@ public struct LoadCommand: ParsableCommand {
         }
         return try LoadPlan(
             target: target, body: try makeBody(), model: model, connections: connections, threads: threads,
-            duration: runLength, requestLimit: requests, requestTimeout: requestTimeout, engine: engine)
+            duration: runLength, requestLimit: requests, requestTimeout: requestTimeout, engine: engine,
+            bearerToken: token ?? Self.environmentToken())
+    }
+
+    /// `SLUICE_TOKEN`, when set and not empty.
+    static func environmentToken() -> String? {
+        guard let value = getenv("SLUICE_TOKEN") else { return nil }
+        let token = String(cString: value)
+        return token.isEmpty ? nil : token
     }
 
     private func makeBody() throws(LoadError) -> RequestBody {
@@ -103,7 +118,7 @@ public struct LoadCommand: ParsableCommand {
 
     var sessionOptions: LoadSession.Options {
         LoadSession.Options(
-            isJSON: json, svgPath: svg, scrapesServerMetrics: !noServerMetrics,
+            isJSON: json, svgPath: svg, scrapesServerMetrics: !noServerMetrics, metricsURL: metricsUrl,
             showsProgress: !noProgress && !json && ProgressLine.isTerminal)
     }
 }

@@ -8,6 +8,8 @@ struct LoadSession {
         var isJSON: Bool
         var svgPath: String?
         var scrapesServerMetrics: Bool
+        /// nil: `/metrics` on the target's host and port.
+        var metricsURL: String?
         var showsProgress: Bool
     }
 
@@ -19,7 +21,7 @@ struct LoadSession {
         try Reachability.check(plan.target)
         // Open the chart file now, so a bad path fails before the run, not after it.
         let chartFile = try options.svgPath.map { path throws(LoadError) in try OutputFile(path: path) }
-        let probe = ServerMetricsProbe(url: plan.target.metricsURL)
+        let probe = ServerMetricsProbe(url: options.metricsURL ?? plan.target.metricsURL)
         let before = options.scrapesServerMetrics ? probe.scrape() : .failure(MetricsUnavailable(reason: "--no-server-metrics"))
 
         InterruptSignal.install()

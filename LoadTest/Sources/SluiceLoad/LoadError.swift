@@ -14,6 +14,8 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRequestCount(Int)
     case invalidItemCount(Int)
     case invalidTimeout(String)
+    /// The bearer token is empty or holds characters a header cannot (never shown: it is a secret).
+    case invalidToken
     case bodyFileUnreadable(path: String, reason: String)
     case bodyTooLarge(bytes: Int, limit: Int)
     case compression(zlibCode: Int)
@@ -36,6 +38,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRequestCount(let count): "--requests must be at least 1, got \(count)"
         case .invalidItemCount(let count): "--items must be between 0 and \(BatchLimits.maxItems), got \(count)"
         case .invalidTimeout(let text): "invalid --timeout \(text.debugDescription): use e.g. 10s or 500ms"
+        case .invalidToken: "the bearer token (--token or SLUICE_TOKEN) must be non-empty visible ASCII without spaces"
         case .bodyFileUnreadable(let path, let reason): "cannot read --body-file \(path): \(reason)"
         case .bodyTooLarge(let bytes, let limit): "body of \(bytes) bytes exceeds the limit of \(limit) bytes"
         case .compression(let code): "gzip compression failed (zlib error \(code))"

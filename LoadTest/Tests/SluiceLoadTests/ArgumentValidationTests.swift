@@ -1,5 +1,5 @@
 @testable import LoadCLI
-import SluiceLoad
+@testable import SluiceLoad
 import Testing
 
 @Suite("Argument validation")
@@ -19,6 +19,19 @@ struct ArgumentValidationTests {
         #expect(plan.requestLimit == nil)
         #expect(plan.body.itemsPerRequest == 100)
         #expect(plan.body.shape == .object)
+    }
+
+    @Test func token_GoesIntoEveryRequestHead_AndABadOneIsRefusedWithoutEchoingIt() throws {
+        let plan = try plan(["--token", "abc.DEF-123"])
+        #expect(plan.bearerToken == "abc.DEF-123")
+        #expect(plan.headerLines.last == "Authorization: Bearer abc.DEF-123")
+        let head = RequestMessage.head(target: plan.target, body: plan.body, bearerToken: plan.bearerToken)
+        #expect(head.contains("\r\nAuthorization: Bearer abc.DEF-123\r\n"))
+        #expect(try self.plan([]).headerLines.allSatisfy { !$0.hasPrefix("Authorization") })
+        for bad in ["two words", "line\r\nX-Injected: 1", ""] {
+            #expect(throws: LoadError.invalidToken) { try self.plan(["--token", bad]) }
+        }
+        #expect(!LoadError.invalidToken.description.contains("two words"))
     }
 
     @Test func rate_SelectsTheOpenModel() throws {

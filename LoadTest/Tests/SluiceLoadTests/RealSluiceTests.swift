@@ -81,6 +81,27 @@ struct RealSluiceTests {
         #expect(report["failed_requests"] as? Int == 0, "a 404 is an answer, not a transport error")
         #expect(report["connections_opened"] as? Int == 2, "sluice keeps the connection after a 404 whose body it has read")
     }
+
+    /// With `--auth-file`, the token from SLUICE_TOKEN (or `--token`) is sent on every request.
+    @Test(arguments: LoadEngine.allCases)
+    func bearerToken_FromTheEnvironment_IsSent(engine: LoadEngine) throws {
+        let token = "load-test-token-\(UUID().uuidString)"
+        let authFile = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-load-auth-\(UUID().uuidString)")
+        try Data("loadtest \(token)\n".utf8).write(to: authFile)
+        defer { try? FileManager.default.removeItem(at: authFile) }
+        let server = try RealSluice(arguments: ["--auth-file", authFile.path])
+        defer { server.stop() }
+        let arguments = target(server, engine: engine) + ["--connections", "2", "--requests", "20", "--items", "5"]
+        let authorized = try report(of: ExecutableRunner.run(arguments, environment: ["SLUICE_TOKEN": token], timeoutSeconds: 60))
+        #expect((authorized["status"] as? [String: Int]) == ["200": 20])
+        #expect(authorized["items_acknowledged"] as? Int == 100)
+        let flagged = try report(of: ExecutableRunner.run(arguments + ["--token", token], timeoutSeconds: 60))
+        #expect((flagged["status"] as? [String: Int]) == ["200": 20])
+        let refused = try report(of: ExecutableRunner.run(arguments + ["--token", token + "x"], timeoutSeconds: 60))
+        #expect((refused["status"] as? [String: Int]) == ["401": 20])
+        #expect(server.terminate() == 0)
+        #expect(try server.sinkLineCount() == 200)
+    }
 }
 
 /// One `sluice --port 0 --sink file` process in a fresh data directory; the port is read from
@@ -99,13 +120,13 @@ final class RealSluice {
     let dataDirectory: URL
     private(set) var port = 0
 
-    init() throws {
+    init(arguments extra: [String] = []) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-load-real-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         process = try ChildProcess(
             path: try #require(Self.binary),
             arguments: ["--host", "127.0.0.1", "--port", "0", "--sink", "file", "--data-dir", dataDirectory.path,
-                        "--log-level", "info"],
+                        "--log-level", "info"] + extra,
             environment: ChildProcess.currentEnvironment.filter { !$0.key.hasPrefix("SLUICE_") },
             mergingStandardError: true)
         // A debug build on a busy machine may take a while to start: wait for the log line.

@@ -7,7 +7,9 @@
 /// as the item's NDJSON sink record:
 /// ```
 /// {"id":"<id>","received_at":"<RFC 3339>","data":<data>,"metadata":<metadata or []>}\n
+/// {"id":"<id>","received_at":"<RFC 3339>","data":<data>,"metadata":<metadata or []>,"tenant":"<name>"}\n
 /// ```
+/// (the second with access control on, the tenant last so the other fields keep their places)
 /// so the id, data and metadata are ranges inside the record. Read them through the slab:
 /// ```
 /// for result in slab.results { slab.withFields(of: result) { id, data, metadata in ... } }
@@ -15,8 +17,11 @@
 public struct ProcessResult: Equatable, Sendable {
     /// Offset of the record's first byte in the slab's arena.
     let start: UInt32
-    /// Bytes of the id: JSON string contents, escapes kept.
-    let idCount: UInt32
+    /// Bytes of the id: JSON string contents, escapes kept (at most 6 x 256: every byte of a
+    /// 256-byte id written as a `\u` escape).
+    let idCount: UInt16
+    /// Bytes of the `,"tenant":"<name>"` field; 0 without one.
+    let tenantFieldCount: UInt16
     /// Bytes of the data object.
     let dataCount: UInt32
     /// Bytes of the metadata array; 0 when the item had none (an array takes at least 2).
@@ -29,7 +34,7 @@ public struct ProcessResult: Equatable, Sendable {
     public var recordRange: Range<Int> {
         let start = Int(start)
         return start..<(start + SinkRecordLayout.fixedCount + Int(idCount) + Int(dataCount)
-            + (hasMetadata ? Int(metadataCount) : SinkRecordLayout.emptyArray.utf8CodeUnitCount))
+            + (hasMetadata ? Int(metadataCount) : SinkRecordLayout.emptyArray.utf8CodeUnitCount) + Int(tenantFieldCount))
     }
 
     /// The id's bytes in the slab's arena.
@@ -59,6 +64,8 @@ enum SinkRecordLayout {
     static let dataOpen: StaticString = #"","data":"#
     static let metadataOpen: StaticString = #","metadata":"#
     static let emptyArray: StaticString = "[]"
+    static let tenantOpen: StaticString = #","tenant":""#
+    static let tenantClose: StaticString = "\""
     static let recordClose: StaticString = "}\n"
 
     /// Offset of the id from the record's start.
@@ -66,6 +73,8 @@ enum SinkRecordLayout {
     /// Offset of the data object from the id's end.
     static let dataOffsetAfterID = receivedAtOpen.utf8CodeUnitCount + TimestampFormatter.rfc3339Length
         + dataOpen.utf8CodeUnitCount
-    /// A record's bytes besides id, data and metadata.
+    /// Bytes of a tenant field besides the name.
+    static let tenantFixedCount = tenantOpen.utf8CodeUnitCount + tenantClose.utf8CodeUnitCount
+    /// A record's bytes besides id, data, metadata and the tenant field.
     static let fixedCount = idOffset + dataOffsetAfterID + metadataOpen.utf8CodeUnitCount + recordClose.utf8CodeUnitCount
 }

@@ -11,7 +11,7 @@ import Glibc
 /// rendering per item after admission.
 /// ```
 /// let slab = pool.take()
-/// slab.begin(receivedAtNanoseconds: now)
+/// slab.begin(receivedAtNanoseconds: now)                      // or tenant: nameBytes too
 /// slab.append(id: idBytes, data: objectBytes, metadata: nil)   // renders the record
 /// buffer.admit(slab)                                           // one lock for the batch
 /// ```
@@ -49,6 +49,10 @@ public final class ResultSlab: @unchecked Sendable {
 
     /// Most arena bytes one slab may hold: result offsets are 32-bit.
     public static let maxArenaBytes = Int(UInt32.max)
+    /// Longest tenant name `begin` takes (the auth file's limit).
+    public static let maxTenantBytes = 64
+    /// Longest id `append` takes, in raw bytes (a 256-byte id fully `\u`-escaped is 1,536).
+    public static let maxIDBytes = Int(UInt16.max)
 
     /// Everything mutable lives behind one pointer so the class has only `let` properties:
     /// mutating a class `var` costs a dynamic exclusivity check per access in debug builds and
@@ -66,6 +70,10 @@ public final class ResultSlab: @unchecked Sendable {
         var receivedAtNanoseconds: Int64 = 0
         /// `received_at` of every record in the slab, formatted once per batch by `begin`.
         var stamp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        /// The tenant of every record in the slab, copied in by `begin` (the first
+        /// `tenantCount` bytes); no tenant field when 0.
+        var tenant: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var tenantCount = 0
         var formatter = TimestampFormatter()
         var generation: UInt64 = 0
         var sentinel = liveSentinel
@@ -92,11 +100,23 @@ public final class ResultSlab: @unchecked Sendable {
 
     // MARK: Filling (the request's side)
 
-    /// Starts a batch received at `receivedAtNanoseconds` (since the Unix epoch); every record
-    /// appended next carries that time. The slab must be empty.
-    public func begin(receivedAtNanoseconds: Int64) {
+    /// Starts a batch received at `receivedAtNanoseconds` (since the Unix epoch) from `tenant`
+    /// (nil when access control is off); every record appended next carries that time and a
+    /// `"tenant":"<name>"` field. The name must be 1...64 bytes that need no JSON escaping
+    /// (the auth file's `[a-z0-9_-]`); it is copied, so it need not outlive the call. The slab
+    /// must be empty.
+    public func begin(receivedAtNanoseconds: Int64, tenant: UnsafeRawBufferPointer? = nil) {
         precondition(state.pointee.count == 0 && state.pointee.used == 0, "ResultSlab.begin on a slab that holds a batch")
         state.pointee.receivedAtNanoseconds = receivedAtNanoseconds
+        state.pointee.tenantCount = 0
+        if let tenant {
+            precondition((1...Self.maxTenantBytes).contains(tenant.count), "ResultSlab tenant must be 1...64 bytes")
+            withUnsafeMutableBytes(of: &state.pointee.tenant) { storage in
+                // Safe: tenant.count <= 64, the storage's size.
+                storage.baseAddress!.copyMemory(from: tenant.baseAddress!, byteCount: tenant.count)
+            }
+            state.pointee.tenantCount = tenant.count
+        }
         withUnsafeMutableBytes(of: &state.pointee.stamp) { stamp in
             state.pointee.formatter.writeRFC3339(nanoseconds: receivedAtNanoseconds, to: stamp.baseAddress!)
         }
@@ -108,7 +128,10 @@ public final class ResultSlab: @unchecked Sendable {
     public func append(id: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer?) {
         let metadataCount = metadata?.count ?? SinkRecordLayout.emptyArray.utf8CodeUnitCount
         precondition(metadata == nil || metadataCount >= 2, "ResultSlab metadata must be a JSON array")
-        let length = SinkRecordLayout.fixedCount + id.count + data.count + metadataCount
+        precondition(id.count <= Self.maxIDBytes, "ResultSlab id longer than \(Self.maxIDBytes) bytes")
+        let tenantCount = state.pointee.tenantCount
+        let tenantFieldCount = tenantCount > 0 ? SinkRecordLayout.tenantFixedCount + tenantCount : 0
+        let length = SinkRecordLayout.fixedCount + id.count + data.count + metadataCount + tenantFieldCount
         reserve(bytes: length)
         if state.pointee.count == state.pointee.resultCapacity { growResults() }
         let start = state.pointee.used
@@ -125,12 +148,19 @@ public final class ResultSlab: @unchecked Sendable {
         Self.copy(data, to: &cursor)
         Self.copy(SinkRecordLayout.metadataOpen, to: &cursor)
         if let metadata { Self.copy(metadata, to: &cursor) } else { Self.copy(SinkRecordLayout.emptyArray, to: &cursor) }
+        if tenantCount > 0 {
+            Self.copy(SinkRecordLayout.tenantOpen, to: &cursor)
+            withUnsafeBytes(of: &state.pointee.tenant) { name in
+                Self.copy(UnsafeRawBufferPointer(rebasing: name[0..<tenantCount]), to: &cursor)
+            }
+            Self.copy(SinkRecordLayout.tenantClose, to: &cursor)
+        }
         Self.copy(SinkRecordLayout.recordClose, to: &cursor)
         assert(cursor - state.pointee.arena == start + length, "ResultSlab record length mismatch")
         state.pointee.used = start + length
         // Safe: count < resultCapacity after the growth check above.
         (state.pointee.results + state.pointee.count).initialize(to: ProcessResult(
-            start: UInt32(start), idCount: UInt32(id.count), dataCount: UInt32(data.count),
+            start: UInt32(start), idCount: UInt16(id.count), tenantFieldCount: UInt16(tenantFieldCount), dataCount: UInt32(data.count),
             metadataCount: metadata.map { UInt32($0.count) } ?? 0))
         state.pointee.count += 1
     }
@@ -206,6 +236,7 @@ public final class ResultSlab: @unchecked Sendable {
         state.pointee.count = 0
         state.pointee.used = 0
         state.pointee.receivedAtNanoseconds = 0
+        state.pointee.tenantCount = 0
         state.pointee.generation &+= 1
     }
 
@@ -236,7 +267,7 @@ public final class ResultSlab: @unchecked Sendable {
     public var isValid: Bool {
         let fields = state.pointee
         return fields.sentinel == State.liveSentinel && fields.count == 0 && fields.used == 0
-            && fields.receivedAtNanoseconds == 0
+            && fields.receivedAtNanoseconds == 0 && fields.tenantCount == 0
     }
 
     // MARK: Storage

@@ -10,6 +10,10 @@ public enum BatchOutcome: Equatable, Sendable {
     case bufferFull(retryAfterSeconds: Int)
     /// The valid items alone exceed the buffer's bounds and never fit (413).
     case batchTooLarge(items: Int, bytes: Int)
+    /// The sender's quota has no room for the valid items now; nothing was kept (429 + Retry-After).
+    case throttled(retryAfterSeconds: Int)
+    /// The valid items are more than the sender's quota ever allows at once (413).
+    case exceedsQuota(items: Int, burstItems: Int)
 }
 
 /// One rejected item as reported to the client: its position, its id as raw JSON string

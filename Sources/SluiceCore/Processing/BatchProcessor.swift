@@ -3,9 +3,18 @@
 /// developer would write first). Both answer the same contract.
 public protocol BatchProcessor: Sendable {
     /// Processes `body` (already decompressed). `scratch` is cleared first; afterwards
-    /// `scratch.rejected` lists the rejected items. `receivedAtNanoseconds` stamps every accepted item.
+    /// `scratch.rejected` lists the rejected items. `receivedAtNanoseconds` stamps every accepted
+    /// item; a `sender` names its tenant in every record and has its quota asked before admission.
     func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
-                 scratch: BatchScratch) -> BatchOutcome
+                 sender: (any BatchSender)?, scratch: BatchScratch) -> BatchOutcome
+}
+
+extension BatchProcessor {
+    /// Processes a batch without a sender (access control off).
+    public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
+                        scratch: BatchScratch) -> BatchOutcome {
+        process(body, format: format, receivedAtNanoseconds: receivedAtNanoseconds, sender: nil, scratch: scratch)
+    }
 }
 
 /// Which processor the service runs (`--processor`).

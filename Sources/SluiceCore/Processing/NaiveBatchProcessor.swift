@@ -21,10 +21,10 @@ public struct NaiveBatchProcessor: BatchProcessor {
     }
 
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
-                        scratch: BatchScratch) -> BatchOutcome {
+                        sender: (any BatchSender)?, scratch: BatchScratch) -> BatchOutcome {
         scratch.reset()
         let slab = ResultSlab()
-        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
+        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds, tenant: sender?.tenantName)
         var rejected: [RejectedItem] = []
         var parseScratch = BatchParseScratch()
         let decoder = JSONDecoder()
@@ -52,14 +52,20 @@ public struct NaiveBatchProcessor: BatchProcessor {
         scratch.rejected = rejected
         guard !slab.isEmpty else { return .processed(accepted: 0, rejected: rejected.count, sequence: 0) }
         let accepted = slab.count
+        if let refusal = QuotaCheck.refusal(of: sender, items: accepted) {
+            scratch.rejected.removeAll()
+            return refusal
+        }
         switch buffer.admit(slab) {
         case .admitted(let isFlushDue, let sequence):
             if isFlushDue { flushDue() }
             return .processed(accepted: accepted, rejected: rejected.count, sequence: sequence)
         case .full(let retryAfterSeconds):
+            sender?.returnQuota(items: accepted)
             scratch.rejected.removeAll()
             return .bufferFull(retryAfterSeconds: retryAfterSeconds)
         case .tooLarge(let items, let bytes):
+            sender?.returnQuota(items: accepted)
             scratch.rejected.removeAll()
             return .batchTooLarge(items: items, bytes: bytes)
         }

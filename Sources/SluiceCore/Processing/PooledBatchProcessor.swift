@@ -5,7 +5,8 @@
 /// The item's bytes are copied once, from the request body into the slab's arena, already in
 /// the form the sink writes; the flusher then only moves bytes. On a full buffer nothing is
 /// kept: the slab goes straight back to the pool and the caller answers 503 with the buffer's
-/// Retry-After.
+/// Retry-After. With a sender, each record names its tenant and the batch must fit the
+/// sender's quota before it is admitted (else it goes back to the pool too: 429).
 public struct PooledBatchProcessor: BatchProcessor {
     private let parser: BatchParser
     private let pool: ObjectPool<ResultSlab>
@@ -22,10 +23,10 @@ public struct PooledBatchProcessor: BatchProcessor {
     }
 
     public func process(_ body: UnsafeRawBufferPointer, format: BatchFormat, receivedAtNanoseconds: Int64,
-                        scratch: BatchScratch) -> BatchOutcome {
+                        sender: (any BatchSender)?, scratch: BatchScratch) -> BatchOutcome {
         scratch.reset()
         let slab = pool.take()
-        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds)
+        slab.begin(receivedAtNanoseconds: receivedAtNanoseconds, tenant: sender?.tenantName)
         var filler = SlabFiller(slab: slab, scratch: scratch, body: body)
         let summary: BatchSummary
         switch parser.parse(body, format: format, scratch: &scratch.parse, visitor: &filler) {
@@ -40,15 +41,22 @@ public struct PooledBatchProcessor: BatchProcessor {
             pool.give(slab)
             return .processed(accepted: 0, rejected: summary.rejectedCount, sequence: 0)
         }
+        if let refusal = QuotaCheck.refusal(of: sender, items: slab.count) {
+            pool.give(slab)
+            scratch.rejected.removeAll(keepingCapacity: true)
+            return refusal
+        }
         switch buffer.admit(slab) {
         case .admitted(let isFlushDue, let sequence):
             if isFlushDue { flushDue() }
             return .processed(accepted: summary.acceptedCount, rejected: summary.rejectedCount, sequence: sequence)
         case .full(let retryAfterSeconds):
+            sender?.returnQuota(items: slab.count)
             pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)
             return .bufferFull(retryAfterSeconds: retryAfterSeconds)
         case .tooLarge(let items, let bytes):
+            sender?.returnQuota(items: slab.count)
             pool.give(slab)
             scratch.rejected.removeAll(keepingCapacity: true)
             return .batchTooLarge(items: items, bytes: bytes)

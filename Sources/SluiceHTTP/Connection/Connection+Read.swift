@@ -143,18 +143,19 @@ extension Connection {
         case .length(let length): buffer.readableBytes >= headLength + length
         case .chunked: false
         }
-        var screened: (decision: ScreenDecision, close: Bool, tag: Int) = (.readBody, false, -1)
+        var screened: (decision: ScreenDecision, close: Bool, tag: Int, routeTag: Int) = (.readBody, false, -1, -1)
         parser.withFields { fields in
             var request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
             let decision = context.handler.screen(&request, &response)
-            screened = (decision, false, request.handlerTag)
+            screened = (decision, false, request.handlerTag, request.routeTag)
             guard decision == .answered else { return }
             // An unread body leaves the connection unusable: answer, then close (RFC 9110 §10.1.1).
             if !bodyIsHere { response.closeConnection = true }
             screened.close = answer(request)
         }
         handlerTag = screened.tag
+        routeTag = screened.routeTag
         if screened.decision == .answered {
             // A message that is all here is skipped; otherwise the connection closes and the
             // rest of the input is discarded.
@@ -190,7 +191,8 @@ extension Connection {
         let body = buffer.view(offset: buffer.readerIndex + headLength, count: bodyLength)
         response.reset()
         let close: Bool? = parser.withFields { fields in
-            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: handlerTag)
+            let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: handlerTag,
+                                      routeTag: routeTag)
             context.handler.respond(to: request, &response)
             return response.isDeferred ? nil : answer(request)
         }

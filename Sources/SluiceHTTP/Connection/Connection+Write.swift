@@ -36,6 +36,11 @@ extension Connection {
             out.write(allow)
             out.write("\r\n")
         }
+        if let challenge = response.wwwAuthenticate {
+            out.write("WWW-Authenticate: ")
+            out.write(challenge)
+            out.write("\r\n")
+        }
         if close {
             out.write("Connection: close\r\n")
         } else if version == .http10 {

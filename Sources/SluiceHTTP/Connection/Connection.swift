@@ -69,6 +69,8 @@ final class Connection: @unchecked Sendable {
     var headStartedAt: UInt64 = 0
     /// What the handler's `screen` left in `HTTPRequest.handlerTag` for the current request.
     var handlerTag = -1
+    /// What the route's `screen` left in `HTTPRequest.routeTag` for the current request.
+    var routeTag = -1
     /// When the connection was accepted: the first request's head is due `headerTimeout` later.
     var acceptedAt: UInt64 = 0
     /// Whether a request was answered: from then on the idle timeout applies between requests.

@@ -14,14 +14,18 @@ public struct HTTPRequest {
     /// A value the handler's `screen` may set for its own later calls on this request (the
     /// router keeps the matched route's index here, so it resolves the route once). -1 unset.
     public var handlerTag: Int = -1
+    /// A value the matched route's `screen` may set for its own `respond` on this request (the
+    /// batch route keeps the tenant it authenticated from the head here). -1 unset.
+    public var routeTag: Int = -1
 
     public init(head: ParsedHead, fields: UnsafeBufferPointer<HeaderField>, headBytes: UnsafeRawBufferPointer,
-                body: UnsafeRawBufferPointer, handlerTag: Int = -1) {
+                body: UnsafeRawBufferPointer, handlerTag: Int = -1, routeTag: Int = -1) {
         self.head = head
         self.fields = fields
         self.headBytes = headBytes
         self.body = body
         self.handlerTag = handlerTag
+        self.routeTag = routeTag
     }
 
     public var method: HTTPMethod { head.method }

@@ -7,6 +7,8 @@ public struct HTTPResponse {
     public var retryAfterSeconds: Int?
     /// Methods for an `Allow` header (405).
     public var allow: StaticString?
+    /// A `WWW-Authenticate` challenge (401), e.g. `Bearer realm="sluice"`.
+    public var wwwAuthenticate: StaticString?
     /// Ask the connection to close after this response.
     public var closeConnection = false
     /// The body; write into it.
@@ -26,6 +28,7 @@ public struct HTTPResponse {
         contentType = "application/json"
         retryAfterSeconds = nil
         allow = nil
+        wwwAuthenticate = nil
         closeConnection = false
         isDeferred = false
         body.clear()

@@ -6,13 +6,14 @@ public struct Route: Sendable {
     public let methods: [HTTPMethod]
     /// The `Allow` header value, e.g. "GET, HEAD".
     public let allow: StaticString
-    /// Optional early decision before the body is read; see `HTTPRequestHandler.screen`.
-    public let screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> ScreenDecision)?
+    /// Optional early decision before the body is read; see `HTTPRequestHandler.screen`. It may
+    /// set `request.routeTag` for its `respond`.
+    public let screen: (@Sendable (inout HTTPRequest, inout HTTPResponse) -> ScreenDecision)?
     /// Fills the response from the whole request.
     public let respond: @Sendable (HTTPRequest, inout HTTPResponse) -> Void
 
     public init(_ path: String, methods: [HTTPMethod], allow: StaticString,
-                screen: (@Sendable (HTTPRequest, inout HTTPResponse) -> ScreenDecision)? = nil,
+                screen: (@Sendable (inout HTTPRequest, inout HTTPResponse) -> ScreenDecision)? = nil,
                 respond: @escaping @Sendable (HTTPRequest, inout HTTPResponse) -> Void) {
         self.path = path
         self.methods = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
@@ -70,7 +71,11 @@ public struct Router: HTTPRequestHandler {
             response.allow = route.allow
             return .answered
         }
-        return route.screen?(request, &response) ?? .readBody
+        guard let screen = route.screen else { return .readBody }
+        request.routeTag = -1
+        let decision = screen(&request, &response)
+        request.handlerTag = index  // the route's own tag is routeTag; this one stays the router's
+        return decision
     }
 
     public func respond(to request: HTTPRequest, _ response: inout HTTPResponse) {

@@ -7,8 +7,9 @@ import Synchronization
 import Testing
 
 /// An in-process server on an ephemeral loopback port with routes for the tests:
-/// `/healthz`, `POST /echo` (answers the body it read), `POST /reject` (screens with 415) and
-/// `POST /later` (answers later: the test completes `deferred`).
+/// `/healthz`, `POST /echo` (answers the body it read), `POST /reject` (screens with 415),
+/// `POST /later` (answers later: the test completes `deferred`) and `POST /tagged` (screen
+/// keeps the `X-Tag` digits in `routeTag`, respond answers `tag=<routeTag>`; no tag: 401).
 final class TestServer {
     let server: HTTPServer
     /// The deferred responses `POST /later` made, in request order, with each request's body.
@@ -40,6 +41,17 @@ final class TestServer {
                 response.setError(.unsupportedMediaType, "unsupported content type")
                 return .answered
             }) { _, _ in Issue.record("the screened route must not be called with a body") },
+            Route("/tagged", methods: [.post], allow: "POST", screen: { request, response in
+                guard let value = request.header("x-tag"), let tag = Int(String(decoding: value, as: UTF8.self)) else {
+                    response.setError(.unauthorized, "no tag")
+                    response.wwwAuthenticate = #"Bearer realm="test""#
+                    return .answered
+                }
+                request.routeTag = tag
+                return .readBody
+            }) { request, response in
+                response.body.write(string: "tag=\(request.routeTag)")
+            },
         ]
         server = try HTTPServer(configuration: configuration, handler: Router(routes: routes, observer: observer), logger: logger)
         server.start()

@@ -42,12 +42,17 @@ public struct LoadPlan: Sendable {
     public var requestLimit: Int?
     public var requestTimeout: Duration
     public var engine: LoadEngine
+    /// Sent as `Authorization: Bearer <token>` with every request (sluice's `--auth-file`).
+    public var bearerToken: String?
 
     public init(
         target: TargetURL, body: RequestBody, model: LoadModel = .closed, connections: Int = 10,
         threads: Int = 1, duration: Duration? = nil, requestLimit: Int? = nil,
-        requestTimeout: Duration = .seconds(10), engine: LoadEngine = .wire
+        requestTimeout: Duration = .seconds(10), engine: LoadEngine = .wire, bearerToken: String? = nil
     ) throws(LoadError) {
+        if let bearerToken {
+            guard !bearerToken.isEmpty, bearerToken.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { throw .invalidToken }
+        }
         guard connections >= 1 else { throw .invalidConnections(connections) }
         guard threads >= 1 else { throw .invalidThreads(threads) }
         guard connections >= threads else { throw .fewerConnectionsThanThreads(connections: connections, threads: threads) }
@@ -70,6 +75,12 @@ public struct LoadPlan: Sendable {
         self.requestLimit = requestLimit
         self.requestTimeout = requestTimeout
         self.engine = engine
+        self.bearerToken = bearerToken
+    }
+
+    /// Every request header line besides Host and Content-Length: the body's, then the token's.
+    public var headerLines: [String] {
+        body.headerLines + (bearerToken.map { ["Authorization: Bearer \($0)"] } ?? [])
     }
 
     /// Connections of worker `index`: an even split, the first workers taking the remainder.

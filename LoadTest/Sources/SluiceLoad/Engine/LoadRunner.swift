@@ -25,7 +25,7 @@ public struct LoadRunner: Sendable {
     ) throws(LoadError) -> RunResult {
         CurlGlobal.initialize()
         let control = RunControl(workerCount: plan.threads)
-        let request = RequestMessage(target: plan.target, body: plan.body)
+        let request = RequestMessage(target: plan.target, body: plan.body, bearerToken: plan.bearerToken)
         var handoffs: [WorkerHandoff] = []
         for index in 0..<plan.threads {
             do {

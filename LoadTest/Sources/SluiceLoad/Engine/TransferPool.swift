@@ -14,7 +14,7 @@ final class TransferPool {
     init(count: Int, plan: LoadPlan, body: SharedBody) throws(LoadError) {
         self.body = body
         var list: UnsafeMutablePointer<curl_slist>?
-        for line in plan.body.headerLines { list = curl_slist_append(list, line) }
+        for line in plan.headerLines { list = curl_slist_append(list, line) }
         headers = list
         sinks = .allocate(capacity: count)
         sinks.initialize(repeating: sluice_response_sink(), count: count)

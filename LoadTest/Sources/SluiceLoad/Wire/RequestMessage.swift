@@ -9,9 +9,9 @@ final class RequestMessage: @unchecked Sendable {
     /// Head and body, ready for the socket.
     let bytes: UnsafeMutableRawBufferPointer
 
-    init(target: TargetURL, body requestBody: RequestBody) {
+    init(target: TargetURL, body requestBody: RequestBody, bearerToken: String? = nil) {
         body = SharedBody(requestBody.bytes)
-        let head = Array(Self.head(target: target, body: requestBody).utf8)
+        let head = Array(Self.head(target: target, body: requestBody, bearerToken: bearerToken).utf8)
         bytes = .allocate(byteCount: head.count + requestBody.bytes.count, alignment: 16)
         head.withUnsafeBytes { bytes.copyMemory(from: $0) }
         requestBody.bytes.withUnsafeBytes { body in
@@ -23,10 +23,11 @@ final class RequestMessage: @unchecked Sendable {
 
     /// The request head: what curl would send for the same POST, with an explicit length and
     /// never `Expect: 100-continue`.
-    static func head(target: TargetURL, body: RequestBody) -> String {
+    static func head(target: TargetURL, body: RequestBody, bearerToken: String? = nil) -> String {
         var head = "POST \(target.requestTarget) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
         head += "User-Agent: sluice-load\r\nAccept: */*\r\nContent-Type: \(body.contentType)\r\n"
         if let contentEncoding = body.contentEncoding { head += "Content-Encoding: \(contentEncoding)\r\n" }
+        if let bearerToken { head += "Authorization: Bearer \(bearerToken)\r\n" }
         head += "Content-Length: \(body.bytes.count)\r\n\r\n"
         return head
     }

@@ -53,11 +53,13 @@ enum ExecutableRunner {
     }
 
     /// Starts the executable and returns at once.
-    static func start(_ arguments: [String]) throws -> Running {
-        Running(process: try ChildProcess(path: executableURL.path, arguments: arguments))
+    /// Starts the executable and returns at once; `environment` is added to this process's.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let merged = environment.isEmpty ? nil : ChildProcess.currentEnvironment.merging(environment) { $1 }
+        return Running(process: try ChildProcess(path: executableURL.path, arguments: arguments, environment: merged))
     }
 
-    static func run(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Outcome {
-        try start(arguments).wait(timeoutSeconds: timeoutSeconds)
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeoutSeconds: Double = 60) throws -> Outcome {
+        try start(arguments, environment: environment).wait(timeoutSeconds: timeoutSeconds)
     }
 }
