@@ -1,8 +1,9 @@
 import Glibc
 import Logging
 import SluiceCore
-import SluiceMetrics
 import SluiceHTTP
+import SluiceJetStream
+import SluiceMetrics
 
 /// The batch pipeline behind `/batch`, built from the options: pool, buffer, sink, flusher
 /// and the chosen processor.
@@ -15,6 +16,7 @@ final class Pipeline: Sendable {
         var dataDirectory: String
         var fsync: FileSink.FsyncPolicy
         var segmentBytes: Int
+        var jetStream: JetStreamConfiguration
         var bufferItems: Int
         var bufferBytes: Int
         var flushInterval: Duration
@@ -61,6 +63,8 @@ final class Pipeline: Sendable {
             sink = StdoutSink()
         case .discard:
             sink = DiscardSink()
+        case .jetstream:
+            sink = try JetStreamSink(configuration: settings.jetStream) { [logger] event in Pipeline.log(event, to: logger) }
         }
         flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: settings.flushInterval),
                           onEvent: { [logger] event in
@@ -123,6 +127,12 @@ final class Pipeline: Sendable {
         let buffers = server?.bufferStatistics ?? (takes: 0, misses: 0, idle: 0, idleBytes: 0)
         let counters = sink.metrics.counters
         let durations = sink.metrics.flushDurations.snapshot()
+        let jetStream = (sink as? JetStreamSink).map { sink in
+            let counters = sink.jetStreamMetrics.counters
+            return JetStreamStats(
+                isConnected: sink.isConnected, reconnects: UInt64(counters.reconnects), messagesPublished: UInt64(counters.published),
+                duplicateAcks: UInt64(counters.duplicates), publishAck: HistogramSnapshot(sink.jetStreamMetrics.ackLatency.snapshot()))
+        }
         return ServiceGauges(
             connectionsOpen: connections.open, connectionsTotal: UInt64(connections.accepted),
             bufferItems: buffer.itemCount, bufferCapacityItems: buffer.configuration.maxItems,
@@ -140,7 +150,30 @@ final class Pipeline: Sendable {
                 let counts = waiters.statistics
                 return AcknowledgementStats(wait: HistogramSnapshot(waiters.waitDurations.snapshot()),
                                             pending: counts.pending, timeouts: UInt64(counts.timedOut))
-            })
+            },
+            jetStream: jetStream)
+    }
+
+    /// Connection and stream news from the JetStream sink (connection events come from the NATS
+    /// client's thread).
+    @Sendable private static func log(_ event: JetStreamEvent, to logger: Logger) {
+        switch event {
+        case .connected(let url):
+            logger.info("connected to NATS", metadata: ["url": "\(url)"])
+        case .disconnected:
+            logger.warning("disconnected from NATS; reconnecting")
+        case .reconnected(let url):
+            logger.notice("reconnected to NATS", metadata: ["url": "\(url)"])
+        case .asynchronousError(let text):
+            logger.error("NATS client error", metadata: ["error": "\(text)"])
+        case .streamCreated(let name, let subject, let replicas):
+            logger.notice("created JetStream stream", metadata: ["stream": "\(name)", "subject": "\(subject)", "replicas": "\(replicas)", "storage": "file"])
+        case .streamFound(let name, let subjects, let replicas, let storage):
+            logger.info("using existing JetStream stream", metadata: [
+                "stream": "\(name)", "subjects": "\(subjects.joined(separator: ","))", "replicas": "\(replicas)", "storage": "\(storage)"])
+        case .streamUnavailable(let reason):
+            logger.warning("JetStream stream not set up yet; the first flush retries", metadata: ["reason": "\(reason)"])
+        }
     }
 
     @Sendable static func nowNanoseconds() -> Int64 {
@@ -152,7 +185,7 @@ final class Pipeline: Sendable {
 
 /// `--sink`.
 enum SinkKind: String, Sendable, CaseIterable {
-    case file, stdout, discard
+    case file, stdout, discard, jetstream
 }
 
 extension HistogramSnapshot {
