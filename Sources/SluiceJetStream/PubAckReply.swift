@@ -1,10 +1,12 @@
 /// What JetStream's reply to one published message says, read from its JSON without a parser
 /// (the reply is a small object the server writes; no allocation unless it is an error):
 /// ```
-/// {"stream":"SLUICE","seq":42}                      → .stored(isDuplicate: false)
-/// {"stream":"SLUICE","seq":42,"duplicate":true}     → .stored(isDuplicate: true)
+/// {"stream":"SLUICE", "seq":42}                     → .stored(isDuplicate: false)
+/// {"stream":"SLUICE", "seq":42,"duplicate": true}   → .stored(isDuplicate: true)
 /// {"error":{"code":503,"err_code":10077,"description":"..."}} → .refused(...)
 /// ```
+/// Keys are found by their quoted name; whitespace around the colon is allowed (nats-server
+/// 2.9 writes `"duplicate": true`).
 enum PubAckReply: Equatable {
     /// The stream holds the message; `isDuplicate` when it already had one with this id.
     case stored(isDuplicate: Bool)
@@ -13,10 +15,11 @@ enum PubAckReply: Equatable {
 
     init(_ bytes: UnsafeRawBufferPointer) {
         if Self.find(#""error""#, in: bytes) != nil {
-            self = .refused(errorCode: Self.number(after: #""err_code":"#, in: bytes),
-                            description: Self.string(after: #""description":""#, in: bytes) ?? Self.text(bytes))
-        } else if Self.find(#""seq":"#, in: bytes) != nil {
-            self = .stored(isDuplicate: Self.find(#""duplicate":true"#, in: bytes) != nil)
+            self = .refused(errorCode: Self.number(after: #""err_code""#, in: bytes),
+                            description: Self.string(after: #""description""#, in: bytes) ?? Self.text(bytes))
+        } else if Self.value(after: #""seq""#, in: bytes) != nil {
+            let duplicate = Self.value(after: #""duplicate""#, in: bytes)
+            self = .stored(isDuplicate: duplicate.map { bytes.count - $0 >= 4 && bytes[$0] == UInt8(ascii: "t") } ?? false)
         } else {
             self = .refused(errorCode: nil, description: "unexpected reply: \(Self.text(bytes))")
         }
@@ -39,8 +42,25 @@ enum PubAckReply: Equatable {
         return nil
     }
 
-    private static func number(after key: StaticString, in bytes: UnsafeRawBufferPointer) -> Int? {
+    /// Where the value of `key` (quoted) starts: past the colon and any whitespace around it.
+    private static func value(after key: StaticString, in bytes: UnsafeRawBufferPointer) -> Int? {
         guard var index = find(key, in: bytes) else { return nil }
+        var sawColon = false
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): index += 1
+            case UInt8(ascii: ":") where !sawColon:
+                sawColon = true
+                index += 1
+            default:
+                return sawColon ? index : nil
+            }
+        }
+        return nil
+    }
+
+    private static func number(after key: StaticString, in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard var index = value(after: key, in: bytes) else { return nil }
         var value = 0
         var digits = 0
         while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]), digits < 9 {
@@ -51,9 +71,10 @@ enum PubAckReply: Equatable {
         return digits > 0 ? value : nil
     }
 
-    /// The JSON string after `key` (which ends with the opening quote), escapes left as they are.
+    /// The JSON string value of `key`, escapes left as they are.
     private static func string(after key: StaticString, in bytes: UnsafeRawBufferPointer) -> String? {
-        guard let start = find(key, in: bytes) else { return nil }
+        guard let quote = value(after: key, in: bytes), bytes[quote] == UInt8(ascii: "\"") else { return nil }
+        let start = quote + 1
         var end = start
         while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
             end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
