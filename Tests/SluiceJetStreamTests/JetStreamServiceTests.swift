@@ -1,0 +1,106 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// The real `sluice --sink jetstream` under load in front of real nats-servers: one server,
+/// one killed and restarted mid-load, a 3-node cluster losing a node. Every item answered 200
+/// must be in the stream exactly once (read back through a consumer, counted by the server's
+/// monitoring endpoint too).
+@Suite(.serialized, .enabled(if: NATSServer.isAvailable, NATSServer.missingMessage))
+struct JetStreamServiceTests {
+    static func sluiceArguments(urls: [String], replicas: Int = 1) -> [String] {
+        ["--sink", "jetstream", "--nats-url", urls.joined(separator: ","), "--nats-replicas", "\(replicas)",
+         "--nats-ack-timeout", "2s", "--flush-interval", "50ms", "--flush-max-items", "1000", "--buffer-capacity", "5000",
+         "--shutdown-timeout", "40s"]
+    }
+
+    /// Polls `condition` every 10 ms until it holds or `seconds` pass.
+    static func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = monotonicSeconds() + seconds
+        while monotonicSeconds() < deadline {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    /// Stops the load, drains sluice with SIGTERM and checks that the stream holds every
+    /// acknowledged item exactly once, and nothing else.
+    static func finishAndCheck(_ load: BatchLoad, sluice: SluiceProcess, reader urls: [String], monitor: NATSServer,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (acknowledged, failures) = load.finish()
+        #expect(failures.isEmpty, "\(failures.prefix(3))", sourceLocation: sourceLocation)
+        sluice.signal(SIGTERM)
+        #expect(sluice.waitForExit(seconds: 60) == 0, "sluice drains to the stream and exits 0; log:\n\(sluice.log.suffix(3000))",
+                sourceLocation: sourceLocation)
+        let stored = try StreamClient(urls: urls).messages(stream: "SLUICE", subject: "sluice.items")
+        let counts = Dictionary(stored.compactMap(\.itemID).map { ($0, 1) }, uniquingKeysWith: +)
+        let twice = counts.filter { $0.value > 1 }
+        #expect(twice.isEmpty, "\(twice.count) items stored more than once, e.g. \(twice.prefix(3))", sourceLocation: sourceLocation)
+        let missing = acknowledged.filter { counts[$0] == nil }
+        #expect(missing.isEmpty, "\(missing.count) of \(acknowledged.count) acknowledged items missing, e.g. \(missing.prefix(3))",
+                sourceLocation: sourceLocation)
+        #expect(stored.count == acknowledged.count, "the stream holds the acknowledged items and nothing else", sourceLocation: sourceLocation)
+        #expect(Set(stored.map(\.messageID)).count == stored.count, sourceLocation: sourceLocation)
+        #expect(try monitor.streamState("SLUICE")?.messages == acknowledged.count, "the server's /jsz count agrees",
+                sourceLocation: sourceLocation)
+    }
+
+    /// `sluice_<name>` from the process's /metrics (first sample of the family).
+    static func metric(_ name: String, of sluice: SluiceProcess) -> Double? {
+        guard let response = try? sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n") else { return nil }
+        let line = response.bodyText.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ")[1]) }
+    }
+
+    @Test func oneServer_EveryAcknowledgedItemIsInTheStreamExactlyOnce() throws {
+        let server = try NATSServer.single()
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]))
+        let load = BatchLoad(port: sluice.port, clients: 4, itemsPerBatch: 50, seconds: 20)
+        load.start()
+        #expect(Self.eventually(seconds: 20) { load.acknowledgedCount >= 5_000 })
+        #expect(Self.metric("sluice_nats_connected", of: sluice) == 1)
+        try Self.finishAndCheck(load, sluice: sluice, reader: [server.url], monitor: server)
+        #expect(sluice.log.contains("created JetStream stream"))
+    }
+
+    @Test func serverKilledAndRestartedMidLoad_LosesNothingAcknowledged_StoresNothingTwice() throws {
+        let server = try NATSServer.single()
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]))
+        let load = BatchLoad(port: sluice.port, clients: 4, itemsPerBatch: 50, seconds: 60)
+        load.start()
+        #expect(Self.eventually(seconds: 20) { load.acknowledgedCount >= 2_000 })
+        server.kill()
+        // With nothing draining it the buffer fills: /batch answers 503, nothing is dropped.
+        #expect(Self.eventually(seconds: 20) { load.refusedCount > 0 }, "503s while the server is down")
+        #expect(Self.eventually(seconds: 20) { sluice.log.contains("sink write failed") })
+        let beforeRestart = load.acknowledgedCount
+        try server.start()
+        try server.waitUntilReady()
+        #expect(Self.eventually(seconds: 30) { load.acknowledgedCount >= beforeRestart + 5_000 }, "the service recovers by itself")
+        #expect((Self.metric("sluice_nats_reconnects_total", of: sluice) ?? 0) >= 1)
+        try Self.finishAndCheck(load, sluice: sluice, reader: [server.url], monitor: server)
+        #expect(sluice.log.contains("reconnected to NATS"))
+        #expect(sluice.log.contains("sink recovered"))
+    }
+
+    @Test func clusterNodeKilledUnderLoad_LosesNothingAcknowledged_StoresNothingTwice() throws {
+        let cluster = try NATSCluster()
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: cluster.urls, replicas: 3))
+        let load = BatchLoad(port: sluice.port, clients: 4, itemsPerBatch: 50, seconds: 90)
+        load.start()
+        #expect(Self.eventually(seconds: 30) { load.acknowledgedCount >= 2_000 })
+        // Kill the stream's leader: the other two elect a new one and keep the stream.
+        let leaderName = cluster.nodes.lazy.compactMap { try? $0.streamState("SLUICE")?.leader }.first { !$0.isEmpty }
+        let leader = try #require(leaderName.flatMap { cluster.node(named: $0) }, "the R3 stream has a leader")
+        leader.kill()
+        let survivors = cluster.nodes.filter { $0 !== leader }
+        let afterKill = load.acknowledgedCount
+        #expect(Self.eventually(seconds: 60) { load.acknowledgedCount >= afterKill + 5_000 }, "the stream takes items again")
+        let newLeader = survivors.lazy.compactMap { try? $0.streamState("SLUICE")?.leader }.first { !$0.isEmpty }
+        #expect(newLeader != nil && newLeader != leader.name)
+        let monitor = try #require(survivors.first { $0.name == newLeader } ?? survivors.first)
+        try Self.finishAndCheck(load, sluice: sluice, reader: survivors.map(\.url), monitor: monitor)
+        #expect(try StreamClient(urls: survivors.map(\.url)).info(stream: "SLUICE")?.replicas == 3)
+    }
+}
