@@ -73,6 +73,23 @@ public final class JetStreamSink: Sink {
     /// Whether the connection to a server is up now.
     public var isConnected: Bool { connection.isConnected }
 
+    /// The largest message the server accepts (its `max_payload`, headers included), as it
+    /// said when the client connected; nil before the first connection.
+    public var serverMaxPayloadBytes: Int? {
+        let bytes = natsConnection_GetMaxPayload(connection.connection)
+        return bytes > 0 ? Int(bytes) : nil
+    }
+
+    /// nats-server's default `max_payload`, assumed while no server has said otherwise.
+    public static let defaultServerMaxPayloadBytes = 1 << 20
+
+    /// The largest request body (decoded) whose every item fits in one message of at most
+    /// `maxPayload` bytes. An item's sink record is at most the body's bytes plus 74 bytes of
+    /// fixed JSON (a `data` string decodes to fewer bytes than it takes in the body), and the
+    /// message adds its `Nats-Msg-Id` header (under 64 bytes); the rest of the 512 is margin.
+    /// A record over `max_payload` could never be stored: its batch would fail for good.
+    public static func largestBodyBytes(forMaxPayload maxPayload: Int) -> Int { max(0, maxPayload - 512) }
+
     public func write(_ batch: [ResultSlab]) throws(SinkError) {
         guard !batch.isEmpty else { return }
         let start = SystemClock.monotonicNanoseconds()

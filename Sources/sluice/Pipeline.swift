@@ -35,6 +35,9 @@ final class Pipeline: Sendable {
     /// Requests waiting for their items to be stored: `--ack durable` only.
     let durability: DurabilityWaiters?
     let settings: Settings
+    /// The body limit `/batch` and the server apply: `--max-body`, lowered for the JetStream
+    /// sink so that every item fits in one message (`JetStreamSink.largestBodyBytes`).
+    let maxBodyBytes: Int
     private let logger: Logger
 
     init(settings: Settings, logger: Logger) throws {
@@ -66,6 +69,7 @@ final class Pipeline: Sendable {
         case .jetstream:
             sink = try JetStreamSink(configuration: settings.jetStream) { [logger] event in Pipeline.log(event, to: logger) }
         }
+        maxBodyBytes = Self.maxBodyBytes(settings: settings, sink: sink, logger: logger)
         flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: settings.flushInterval),
                           onEvent: { [logger] event in
             switch event {
@@ -89,7 +93,7 @@ final class Pipeline: Sendable {
     /// The `/batch` route over this pipeline.
     func route(observability: Observability) -> Route {
         BatchRoute(processor: processor, buffer: buffer, durability: durability, scratchPool: ScratchPool(),
-                   maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability).route
+                   maxBodyBytes: maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability).route
     }
 
     func start() {
@@ -152,6 +156,20 @@ final class Pipeline: Sendable {
                                             pending: counts.pending, timeouts: UInt64(counts.timedOut))
             },
             jetStream: jetStream)
+    }
+
+    /// `--max-body`, or less with the JetStream sink: a record larger than the server's
+    /// `max_payload` could never be published, and its batch would block the flusher for good.
+    private static func maxBodyBytes(settings: Settings, sink: any Sink, logger: Logger) -> Int {
+        guard let jetStream = sink as? JetStreamSink else { return settings.maxBodyBytes }
+        let serverMaxPayload = jetStream.serverMaxPayloadBytes
+        let maxPayload = serverMaxPayload ?? JetStreamSink.defaultServerMaxPayloadBytes
+        let limit = JetStreamSink.largestBodyBytes(forMaxPayload: maxPayload)
+        guard settings.maxBodyBytes > limit else { return settings.maxBodyBytes }
+        logger.notice("--max-body lowered so that every item fits in one NATS message", metadata: [
+            "max_body": "\(limit)", "max_payload": "\(maxPayload)",
+            "max_payload_from": "\(serverMaxPayload == nil ? "the NATS default (no server reached yet)" : "the server")"])
+        return limit
     }
 
     /// Connection and stream news from the JetStream sink (connection events come from the NATS

@@ -64,6 +64,21 @@ struct JetStreamServiceTests {
         #expect(sluice.log.contains("created JetStream stream"))
     }
 
+    @Test func maxBody_IsLoweredSoEveryItemFitsInOneMessage() throws {
+        let server = try NATSServer.single(extra: "max_payload: 8192")
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]) + ["--max-body", "1MiB"])
+        #expect(sluice.log.contains("--max-body lowered so that every item fits in one NATS message"))
+        func post(dataBytes: Int) throws -> Int {
+            let body = #"[{"id":"big","data":{"s":""# + String(repeating: "x", count: dataBytes) + #""}}]"#
+            return try sluice.request("POST /batch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").status
+        }
+        #expect(try post(dataBytes: 9000) == 413, "a body over max_payload - 512 is refused")
+        #expect(try post(dataBytes: 7600) == 200, "the largest body allowed still fits in one message")
+        sluice.signal(SIGTERM)
+        #expect(sluice.waitForExit(seconds: 30) == 0, "the item was published (no batch blocked the drain)")
+        #expect(try StreamClient(urls: [server.url]).info(stream: "SLUICE")?.messages == 1)
+    }
+
     @Test func serverKilledAndRestartedMidLoad_LosesNothingAcknowledged_StoresNothingTwice() throws {
         let server = try NATSServer.single()
         let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]))

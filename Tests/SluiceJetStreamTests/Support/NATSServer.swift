@@ -34,9 +34,10 @@ final class NATSServer {
     var log: String { (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "" }
     var isRunning: Bool { process?.isRunning ?? false }
 
-    /// Writes the configuration; `cluster` makes it a node of a JetStream cluster.
+    /// Writes the configuration; `cluster` makes it a node of a JetStream cluster, `extra`
+    /// lines are added as they are (e.g. "max_payload: 8192").
     init(name: String, directory: String, clientPort: Int, monitorPort: Int,
-         cluster: (name: String, port: Int, routes: [Int])? = nil) throws {
+         cluster: (name: String, port: Int, routes: [Int])? = nil, extra: String = "") throws {
         self.name = name
         self.directory = directory
         self.clientPort = clientPort
@@ -48,6 +49,7 @@ final class NATSServer {
             listen: 127.0.0.1:\(clientPort)
             http: 127.0.0.1:\(monitorPort)
             jetstream { store_dir: "\(directory)/store" }
+            \(extra)
 
             """
         if let cluster {
@@ -60,9 +62,10 @@ final class NATSServer {
     deinit { kill() }
 
     /// One server on fresh ports, started and ready.
-    static func single(name: String = "single") throws -> NATSServer {
+    static func single(name: String = "single", extra: String = "") throws -> NATSServer {
         let ports = try FreePorts.probe(2)
-        let server = try NATSServer(name: name, directory: try TemporaryStore.make(), clientPort: ports[0], monitorPort: ports[1])
+        let server = try NATSServer(name: name, directory: try TemporaryStore.make(), clientPort: ports[0], monitorPort: ports[1],
+                                    extra: extra)
         try server.start()
         try server.waitUntilReady()
         return server
