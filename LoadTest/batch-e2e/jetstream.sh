@@ -6,7 +6,8 @@
 # items/s, latency, 503s, and where the CPU went (sluice, nats-server and the rest of the
 # machine, per accepted item, from /proc); for JetStream also the messages published, the mean
 # PubAck wait and flush, and a check that the stream holds exactly the accepted items once
-# sluice has drained. Prints the ratio jetstream / file of accepted items/s.
+# sluice has drained; heap allocations per item come from sluice's malloc counter, which sees
+# libnats's mallocs too. Prints the ratio jetstream / file of accepted items/s.
 #
 #   LoadTest/batch-e2e/jetstream.sh                         # 5 s warm-up, 20 s measured per sink
 #   WARMUP=3s DURATION=10s CONNECTIONS=64 LoadTest/batch-e2e/jetstream.sh
@@ -26,8 +27,8 @@ install_packages nats-server
 if [ -f "$root/../shared/bench/gen_body.py" ]; then python3 "$root/../shared/bench/gen_body.py" W1 > "$work/w1.json"; fi
 nats_pid=""
 cleanup() {
-  [ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true
-  [ -z "$nats_pid" ] || kill "$nats_pid" 2>/dev/null || true
+  [ -z "${pid:-}" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; } || true
+  [ -z "$nats_pid" ] || { kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; } || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,8 +54,9 @@ run() {
   shift 2
   start_sluice "$port" "$work/sluice-$sink.log" --sink "$sink" --log-level warning "$@"
   w1_load "$WARMUP" >/dev/null
-  local accepted_before sluice_before nats_before machine_before published_before
+  local accepted_before sluice_before nats_before machine_before published_before allocations_before
   accepted_before=$(metric sluice_items_accepted_total)
+  allocations_before=$(metric sluice_heap_allocations_total)
   published_before=$(metric sluice_nats_messages_published_total)
   sluice_before=$(cpu_ticks "$pid")
   nats_before=$([ -n "$nats_pid" ] && cpu_ticks "$nats_pid" || echo 0)
@@ -73,6 +75,7 @@ run() {
   nats_cpu=$([ -n "$nats_pid" ] && echo $(( $(cpu_ticks "$nats_pid") - nats_before )) || echo 0)
   machine_cpu=$(( $(machine_ticks) - machine_before ))
   accepted=$(( $(metric sluice_items_accepted_total) - accepted_before ))
+  local allocations=$(( $(metric sluice_heap_allocations_total) - allocations_before ))
   local published_after
   published_after=$(metric sluice_nats_messages_published_total)
   published=$(( ${published_after:-0} - ${published_before:-0} ))
@@ -87,9 +90,10 @@ run() {
   lat() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
   items_per_second[$sink]=$(awk -v a="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f", a / s}')
   per_item() { awk -v t="$1" -v hz="$ticks_per_second" -v a="$accepted" 'BEGIN { if (a > 0) printf "%.2f", t / hz / a * 1e6; else print "-" }'; }
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "${items_per_second[$sink]}" "$(lat 50%)" "$(lat 99%)" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "${items_per_second[$sink]}" "$(lat 50%)" "$(lat 99%)" \
     "${non2xx:-0}" "$(per_item "$sluice_cpu")" "$(per_item "$nats_cpu")" "$(per_item $((machine_cpu - sluice_cpu - nats_cpu)))" \
-    "$(awk -v t="$machine_cpu" -v hz="$ticks_per_second" -v s="$seconds" 'BEGIN {printf "%.2f", t / hz / s}')"
+    "$(awk -v t="$machine_cpu" -v hz="$ticks_per_second" -v s="$seconds" 'BEGIN {printf "%.2f", t / hz / s}')" \
+    "$(awk -v n="$allocations" -v a="$accepted" 'BEGIN { if (a > 0) printf "%.2f", n / a; else print "-" }')"
   if [ "$sink" = jetstream ]; then
     details="JetStream: $published messages published for $accepted items accepted in the measured run;"
     details+=" mean flush $(awk -v s="$flush_sum" -v c="$flush_count" 'BEGIN { if (c > 0) printf "%.1f ms", s / c * 1000; else print "-" }')"
@@ -109,8 +113,8 @@ print(sum(s["state"]["messages"] for a in d.get("account_details", []) for s in 
   fi
 }
 
-echo "| sink | req/s | accepted items/s | p50 | p99 | 503s | sluice CPU µs/item | nats-server CPU µs/item | rest of machine µs/item | cores busy |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| sink | req/s | accepted items/s | p50 | p99 | 503s | sluice CPU µs/item | nats-server CPU µs/item | rest of machine µs/item | cores busy | heap allocs/item (sluice, libnats included) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 details=""
 items_per_second=([file]=0 [jetstream]=0)
 if [[ " $SINKS " == *" file "* ]]; then

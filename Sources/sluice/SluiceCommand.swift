@@ -63,7 +63,7 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Most messages published to JetStream and awaiting their PubAck at a time.")
     var natsMaxPending = 8192
 
-    @Option(help: "Duplicate window of a stream sluice creates: a message republished within it under the same Nats-Msg-Id is dropped by the server (which keeps every id of the window in memory).")
+    @Option(help: "Duplicate window of a stream sluice creates: a message republished within it under the same Nats-Msg-Id is dropped by the server (which keeps every id of the window in memory, about 200 B each).")
     var natsDuplicateWindow = DurationOption(.seconds(120))
 
     @Option(help: "pooled (the zero-copy, pooled path) or naive (allocation-heavy, for A/B comparison).")
