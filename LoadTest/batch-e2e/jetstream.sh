@@ -14,6 +14,11 @@
 #   PERF=1 LoadTest/batch-e2e/jetstream.sh                  # + perf profile of both processes
 #   NATS_ARGS="--nats-max-pending 16384" LoadTest/batch-e2e/jetstream.sh   # extra sluice flags
 #   SINKS=jetstream LoadTest/batch-e2e/jetstream.sh          # one of the two (no ratio then)
+#   CEILING_MESSAGES=0 LoadTest/batch-e2e/jetstream.sh        # skip the ceiling run
+#
+# Then, unless CEILING_MESSAGES=0: nats-ceiling.c (the C client alone, no HTTP, no sluice)
+# publishes CEILING_MESSAGES (1,000,000) messages shaped like the sink's to a fresh nats-server:
+# the stream's own ceiling on this machine, with the server's CPU per message.
 #
 # Needs: wrk, nats-server and libnats-dev (installed when missing), perf for PERF=1. Everything
 # listens on 127.0.0.1; every run is bounded by wrk -d; only processes it started are stopped.
@@ -129,6 +134,18 @@ if [[ " $SINKS " == *" jetstream "* ]]; then
   run jetstream "jetstream (1 nats-server, R1)${NATS_ARGS:+ $NATS_ARGS}" --nats-url "nats://127.0.0.1:$nats_port" ${NATS_ARGS:-}
   echo
   echo "$details"
+  if [ "${CEILING_MESSAGES:-1000000}" != 0 ]; then
+    cc -O2 -o "$work/nats-ceiling" "$here/nats-ceiling.c" -lnats
+    # A fresh server and store, as the sink had: no ids of the run above in its memory.
+    kill "$nats_pid"; wait "$nats_pid" || true
+    nats-server -js -sd "$work/nats-ceiling-store" -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor" > "$work/nats-ceiling.log" 2>&1 &
+    nats_pid=$!
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$nats_monitor/healthz" >/dev/null && break; sleep 0.05; done
+    nats_before=$(cpu_ticks "$nats_pid")
+    ceiling=$("$work/nats-ceiling" "nats://127.0.0.1:$nats_port" "${CEILING_MESSAGES:-1000000}" 8192)
+    echo "ceiling, nats-ceiling.c (the C client alone, a fresh nats-server): $ceiling;" \
+      "nats-server CPU $(awk -v t=$(( $(cpu_ticks "$nats_pid") - nats_before )) -v hz="$ticks_per_second" -v n="${CEILING_MESSAGES:-1000000}" 'BEGIN {printf "%.2f", t / hz / n * 1e6}') us/message"
+  fi
 fi
 echo "ratio jetstream / file (accepted items/s): $(awk -v j="${items_per_second[jetstream]}" -v f="${items_per_second[file]}" 'BEGIN { if (f > 0 && j > 0) printf "%.3f", j / f; else print "-" }')"
 if [ "${PERF:-0}" = 1 ]; then
