@@ -64,6 +64,40 @@ struct JetStreamServiceTests {
         #expect(sluice.log.contains("created JetStream stream"))
     }
 
+    @Test func durableAck_Every200HasItsItemsInTheStreamAlready() throws {
+        let server = try NATSServer.single()
+        // A flush interval of an hour: only the durable path's own nudges flush.
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]) + ["--ack", "durable", "--flush-interval", "1h"])
+        let client = try sluice.client()
+        let stream = try StreamClient(urls: [server.url])
+        for round in 0..<20 {
+            let ids = (0..<5).map { "r\(round)-\($0)" }
+            let body = "[" + ids.map { #"{"id":"\#($0)","data":{"n":1}}"# }.joined(separator: ",") + "]"
+            try client.send("POST /batch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            #expect(try client.readResponse().status == 200)
+            #expect(try stream.info(stream: "SLUICE")?.messages == UInt64(5 * (round + 1)),
+                    "round \(round): answered before every PubAck was in")
+        }
+        sluice.signal(SIGTERM)
+        #expect(sluice.waitForExit(seconds: 30) == 0)
+    }
+
+    @Test func durableAck_KillNineUnderLoad_LosesNoAcknowledgedItem() throws {
+        let server = try NATSServer.single()
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]) + ["--ack", "durable"])
+        let load = BatchLoad(port: sluice.port, clients: 4, itemsPerBatch: 20, seconds: 30)
+        load.start()
+        #expect(Self.eventually(seconds: 20) { load.acknowledgedCount >= 2_000 })
+        sluice.signal(SIGKILL)
+        _ = sluice.waitForExit(seconds: 10)
+        let (acknowledged, _) = load.finish()  // the connections fail once the process is gone
+        let stored = try StreamClient(urls: [server.url]).messages(stream: "SLUICE", subject: "sluice.items")
+        let ids = Set(stored.compactMap(\.itemID))
+        let missing = acknowledged.filter { !ids.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(acknowledged.count) items answered 200 are not in the stream")
+        #expect(ids.count == stored.count, "no item stored twice")
+    }
+
     @Test func maxBody_IsLoweredSoEveryItemFitsInOneMessage() throws {
         let server = try NATSServer.single(extra: "max_payload: 8192")
         let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]) + ["--max-body", "1MiB"])
