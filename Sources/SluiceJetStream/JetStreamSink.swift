@@ -165,9 +165,10 @@ public final class JetStreamSink: Sink {
             }
         }
         jetStreamMetrics.recordPublished(published)
-        // Whatever the attempt's outcome, take the replies of what it sent: each ack spares a
-        // republish in the retry.
-        let waited = awaitReplies(outstandingAtMost: 0, state: &state)
+        // A complete attempt waits for the acks of what it sent. One that stopped (a timeout, a
+        // refusal, a failed publish) takes only what has arrived: waiting again could double the
+        // ack timeout, and acks still coming are taken by the retry (each spares a republish).
+        let waited = stop == nil ? awaitReplies(outstandingAtMost: 0, state: &state) : takeWaitingReplies(&state)
         if state.tracker.isComplete {
             state.sequencer.release()
             return batch.byteCount - count

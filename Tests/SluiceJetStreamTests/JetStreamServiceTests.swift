@@ -149,6 +149,13 @@ struct JetStreamServiceTests {
         let newLeader = survivors.lazy.compactMap { try? $0.streamState("SLUICE")?.leader }.first { !$0.isEmpty }
         #expect(newLeader != nil && newLeader != leader.name)
         let monitor = try #require(survivors.first { $0.name == newLeader } ?? survivors.first)
+        // Reading back needs a meta leader among the survivors (the killed node may have been it).
+        #expect(Self.eventually(seconds: 60) {
+            survivors.allSatisfy { node in
+                let meta = (try? node.monitoring("/jsz"))?["meta_cluster"] as? [String: Any]
+                return (meta?["leader"] as? String).map { !$0.isEmpty && $0 != leader.name } ?? false
+            }
+        }, "the survivors agree on a meta leader")
         try Self.finishAndCheck(load, sluice: sluice, reader: survivors.map(\.url), monitor: monitor)
         #expect(try StreamClient(urls: survivors.map(\.url)).info(stream: "SLUICE")?.replicas == 3)
     }

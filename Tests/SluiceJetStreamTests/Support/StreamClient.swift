@@ -115,22 +115,27 @@ final class StreamClient {
     }
 
     /// Every message of `stream` (on `subject`), in stream order, read through an ordered
-    /// consumer; waits up to `seconds` for the count the stream reports.
-    func messages(stream: String, subject: String, seconds: Double = 30) throws -> [Message] {
+    /// consumer; waits up to `seconds` for the consumer and the count the stream reports.
+    func messages(stream: String, subject: String, seconds: Double = 60) throws -> [Message] {
         guard let expected = try info(stream: stream)?.messages else { return [] }
         var options = jsSubOptions()
         jsSubOptions_Init(&options)
         options.Ordered = true
         var subscription: OpaquePointer?
         var code = jsErrCode(0)
-        let status = stream.withCString { name in
-            options.Stream = name
-            return js_SubscribeSync(&subscription, jetStream, subject, nil, &options, &code)
-        }
+        let deadline = monotonicSeconds() + seconds
+        // Creating the consumer needs the cluster's meta leader: right after a node is lost it
+        // may still be being elected, and the request times out. Try again until the deadline.
+        var status = NATS_TIMEOUT
+        repeat {
+            status = stream.withCString { name in
+                options.Stream = name
+                return js_SubscribeSync(&subscription, jetStream, subject, nil, &options, &code)
+            }
+        } while status != NATS_OK && monotonicSeconds() < deadline
         guard status == NATS_OK, let subscription else { throw Self.error("ordered consumer on \(stream) (err_code \(code.rawValue))", status) }
         defer { natsSubscription_Destroy(subscription) }
         var messages: [Message] = []
-        let deadline = monotonicSeconds() + seconds
         while UInt64(messages.count) < expected, monotonicSeconds() < deadline {
             var message: OpaquePointer?
             guard natsSubscription_NextMsg(&message, subscription, 1000) == NATS_OK, let message else { continue }
