@@ -144,10 +144,16 @@ struct JetStreamServiceTests {
         let leader = try #require(leaderName.flatMap { cluster.node(named: $0) }, "the R3 stream has a leader")
         leader.kill()
         let survivors = cluster.nodes.filter { $0 !== leader }
-        let afterKill = load.acknowledgedCount
-        #expect(Self.eventually(seconds: 60) { load.acknowledgedCount >= afterKill + 5_000 }, "the stream takes items again")
-        let newLeader = survivors.lazy.compactMap { try? $0.streamState("SLUICE")?.leader }.first { !$0.isEmpty }
-        #expect(newLeader != nil && newLeader != leader.name)
+        // What sluice had stored when the node died; a flush completing just then adds at most
+        // one buffer (5,000 items), so growth beyond 10,000 is the stream taking items again.
+        let writtenAtKill = Self.metric("sluice_sink_items_written_total", of: sluice) ?? 0
+        var newLeader: String?
+        #expect(Self.eventually(seconds: 60) {
+            newLeader = survivors.lazy.compactMap { try? $0.streamState("SLUICE")?.leader }.first { !$0.isEmpty && $0 != leader.name }
+            return newLeader != nil
+        }, "the two survivors elect a new stream leader")
+        #expect(Self.eventually(seconds: 60) { (Self.metric("sluice_sink_items_written_total", of: sluice) ?? 0) >= writtenAtKill + 10_000 },
+                "the stream takes items again")
         let monitor = try #require(survivors.first { $0.name == newLeader } ?? survivors.first)
         // Reading back needs a meta leader among the survivors (the killed node may have been it).
         #expect(Self.eventually(seconds: 60) {
