@@ -14,13 +14,14 @@
 # the same Debian release as the runtime stage, so the binary links against the same glibc.
 FROM swift:6.3.1-bookworm AS build
 
-# zlib1g-dev: headers for the CZlib system library target (gzip request bodies). Not pinned to a
-# Debian revision (hadolint DL3008): the base image tag already fixes the Debian release, and an
-# exact revision disappears from the archive with the next security update, breaking the build.
+# zlib1g-dev: headers for the CZlib system library target (gzip request bodies); libnats-dev: the
+# NATS C client (3.4) the JetStream sink links (CNATS). Not pinned to a Debian revision (hadolint
+# DL3008): the base image tag already fixes the Debian release, and an exact revision disappears
+# from the archive with the next security update, breaking the build.
 # hadolint ignore=DL3008
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \
-    && apt-get install -y -q --no-install-recommends zlib1g-dev \
+    && apt-get install -y -q --no-install-recommends zlib1g-dev libnats-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -38,25 +39,35 @@ COPY Tests ./Tests
 # BlocksRuntime into the executable. Swift's static-stdlib link line still takes these as
 # shared libraries from the system: glibc (libc, libm; libdl and libpthread are part of libc
 # since glibc 2.34), libstdc++ (-lstdc++ in static-stdlib-args.lnk) and libgcc_s (through
-# libstdc++ and unwinding); the CZlib target adds libz. --strip-debug drops DWARF but keeps
+# libstdc++ and unwinding); the CZlib target adds libz and CNATS libnats (with libssl3 and
+# libprotobuf-c1, its own dependencies). --strip-debug drops DWARF but keeps
 # the symbol table, so `perf report` inside the container still shows function names.
 RUN swift build -c release --product sluice --static-swift-stdlib \
     && install -D -m 0755 .build/release/sluice /out/sluice \
     && strip --strip-debug /out/sluice
 
 # ---------------------------------------------------------------------------------------------
-# Runtime stage. What the binary needs is already in debian:bookworm-slim, so nothing is
-# installed: libc6 and libgcc-s1 are Priority required, libstdc++6 is a dependency of apt and
-# zlib1g a pre-dependency of dpkg, both part of every Debian base image. The ldd check below
-# fails the build if a future base image stops shipping one of them. No ca-certificates: sluice
-# makes no outgoing TLS connections. No curl: the health check uses bash's /dev/tcp (bash is
-# Essential in Debian), which adds nothing to the image and no extra attack surface.
+# Runtime stage. Most of what the binary needs is already in debian:bookworm-slim: libc6 and
+# libgcc-s1 are Priority required, libstdc++6 is a dependency of apt and zlib1g a pre-dependency
+# of dpkg, both part of every Debian base image. The one package installed is libnats3.4, the
+# NATS C client's shared library (it brings libssl3 and libprotobuf-c1), which every sluice
+# links (it is used only with --sink jetstream). The ldd check below fails the build if any of
+# them is missing. No ca-certificates: the JetStream sink connects with nats:// (plain TCP, in
+# the cluster network); add them to the image to use TLS. No curl: the health check uses bash's
+# /dev/tcp (bash is Essential in Debian), which adds nothing to the image and no extra attack
+# surface.
 FROM debian:bookworm-slim
 
 LABEL org.opencontainers.image.title="sluice" \
       org.opencontainers.image.description="Memory-predictable HTTP batch-processing service"
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+# hadolint ignore=DL3008
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get update -q \
+    && apt-get install -y -q --no-install-recommends libnats3.4 \
+    && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid/gid: Kubernetes' runAsNonRoot can only verify a numeric USER, and the
 # volume's ownership (fsGroup, chown on the host) needs a stable id. The data directory is

@@ -29,15 +29,20 @@ let package = Package(
         .target(name: "CTSanMutexAnnotations"),
         // zlib, for gzip request bodies.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The NATS C client (libnats), for the JetStream sink.
+        .systemLibrary(name: "CNATS", providers: [.apt(["libnats-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
         .target(name: "SluiceCore", dependencies: ["CZlib", "CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
         // Access control: SHA-256, the auth file, tenant tokens, per-tenant token buckets.
         .target(name: "SluiceAccess", dependencies: ["CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
+        // The JetStream sink (`--sink jetstream`): SluiceCore's Sink on the NATS C client, kept out
+        // of SluiceCore so the core, its fuzz targets and sluice-bench do not link libnats.
+        .target(name: "SluiceJetStream", dependencies: ["SluiceCore", "CNATS", "CTSanMutexAnnotations"]),
         // The service: options, wiring, routes, signals.
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP", "SluiceCore", "SluiceMetrics", "SluiceAccess",
+                "SluiceHTTP", "SluiceCore", "SluiceMetrics", "SluiceAccess", "SluiceJetStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,5 +73,7 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics", "SluiceTestSupport"]),
         .testTarget(name: "SluiceAccessTests", dependencies: ["SluiceAccess"]),
+        // Against real nats-server processes (single, restarted, a 3-node cluster) and real sluice.
+        .testTarget(name: "SluiceJetStreamTests", dependencies: ["SluiceJetStream", "SluiceCore", "CNATS", "SluiceTestSupport"]),
     ]
 )

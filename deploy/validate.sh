@@ -378,6 +378,107 @@ sed 's#mountPath: /etc/sluice/auth#mountPath: /etc/sluice/elsewhere#' "$deploy/k
 reject "Kubernetes consistency rejects an auth file outside the mounted Secret (negative control)" \
   k8s_consistency "$work/statefulset.no-auth.yaml" "$deploy/kubernetes/service.yaml" "$deploy/kubernetes/hpa.yaml" "$deploy/kubernetes/pdb.yaml"
 
+# The JetStream variant (deploy/kubernetes/jetstream/): a Deployment of stateless replicas in
+# front of a NATS cluster, the same Service, HPA and PDB names; schemas, then the promises.
+k8s_js=("$deploy"/kubernetes/jetstream/*.yaml)
+check "kubernetes-validate --strict (Kubernetes 1.37): jetstream/ ${k8s_js[*]##*/}" "$venv/bin/kubernetes-validate" --strict --quiet "${k8s_js[@]}"
+check "kubernetes-validate --strict (Kubernetes 1.32, oldest supported): jetstream/ ${k8s_js[*]##*/}" "$venv/bin/kubernetes-validate" --strict --quiet -k 1.32 "${k8s_js[@]}"
+k8s_jetstream_consistency() {
+  "$py" - "$image_uid" "$@" <<'PY'
+import re, sys, yaml
+image_uid, files = int(sys.argv[1]), sys.argv[2:]
+docs = [d for f in files for d in yaml.safe_load_all(open(f)) if d]
+by_kind = {}
+for d in docs:
+    by_kind.setdefault(d["kind"], []).append(d)
+errors = []
+def err(message): errors.append(message)
+def quantity(q):
+    q = str(q)
+    for suffix, factor in {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9}.items():
+        if q.endswith(suffix):
+            return int(float(q[: -len(suffix)]) * factor)
+    return int(q)
+def seconds(d):
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)?", str(d))
+    if not m: raise ValueError(f"bad duration {d!r}")
+    return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+if len(by_kind.get("Deployment", [])) != 1 or by_kind.get("StatefulSet"):
+    print("exactly one Deployment (and no StatefulSet) expected"); sys.exit(1)
+(dep,) = by_kind["Deployment"]
+spec, pod = dep["spec"], dep["spec"]["template"]["spec"]
+labels = spec["template"]["metadata"]["labels"]
+if not matches(spec["selector"]["matchLabels"], labels): err("Deployment selector does not match its pod labels")
+(c,) = [c for c in pod["containers"] if c["name"] == "sluice"]
+env = {e["name"]: e for e in c.get("env", [])}
+value = lambda name, default=None: env[name]["value"] if name in env and "value" in env[name] else default
+
+# The sink: JetStream, a NATS URL list, valid replicas; and nothing to keep on disk.
+if value("SLUICE_SINK") != "jetstream": err(f"SLUICE_SINK is {value('SLUICE_SINK')!r}, expected jetstream")
+urls = (value("SLUICE_NATS_URL") or "").split(",")
+if not all(re.fullmatch(r"(nats|tls)://[^\s,/]+(:\d+)?", u.strip()) for u in urls): err(f"SLUICE_NATS_URL {urls} is not a list of nats:// URLs")
+replicas = value("SLUICE_NATS_REPLICAS", "1")
+if not replicas.isdigit() or not 1 <= int(replicas) <= 5: err(f"SLUICE_NATS_REPLICAS {replicas} is not 1 to 5")
+if pod.get("volumes") or c.get("volumeMounts"): err("the JetStream variant mounts no volume: each replica keeps nothing")
+if "SLUICE_DATA_DIR" in env: err("SLUICE_DATA_DIR is set although no file sink runs")
+rolling = spec.get("strategy", {}).get("rollingUpdate", {})
+if spec.get("strategy", {}).get("type") != "RollingUpdate" or str(rolling.get("maxUnavailable")) != "0":
+    err("rolling updates must keep every replica serving (maxUnavailable 0)")
+
+# Network, probes, memory, shutdown and sandbox: the same promises as the StatefulSet's.
+port = int(value("SLUICE_PORT", "8080"))
+if {p["name"]: p["containerPort"] for p in c["ports"]}.get("http") != port: err(f"container port http is not SLUICE_PORT={port}")
+if value("SLUICE_HOST") != "0.0.0.0": err("SLUICE_HOST must be 0.0.0.0 in a pod")
+if pod.get("enableServiceLinks") is not False: err("enableServiceLinks must be false: the Service 'sluice' would inject SLUICE_PORT")
+ann = spec["template"]["metadata"].get("annotations", {})
+if ann.get("prometheus.io/scrape") != "true" or int(ann.get("prometheus.io/port", 0)) != port or ann.get("prometheus.io/path") != "/metrics":
+    err("prometheus.io annotations do not point at the metrics port and path")
+for kind, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
+    p = c.get(kind, {}).get("httpGet", {})
+    if p.get("path") != path or p.get("port") not in ("http", port): err(f"{kind} is not GET {path} on the http port")
+limit = c["resources"]["limits"]["memory"]
+ref = env.get("SLUICE_MEMORY_LIMIT", {}).get("valueFrom", {}).get("resourceFieldRef", {})
+if ref.get("resource") != "limits.memory" or str(ref.get("divisor", "1")) != "1": err("SLUICE_MEMORY_LIMIT must come from limits.memory in bytes")
+if quantity(c["resources"]["requests"]["memory"]) != quantity(limit): err("memory request differs from the limit")
+pre = c["lifecycle"]["preStop"]["exec"]["command"]
+pre_s = float(pre[-1]) if pre[0] == "sleep" else None
+shutdown = seconds(value("SLUICE_SHUTDOWN_TIMEOUT", "25s"))
+if pre_s is None or not pod.get("terminationGracePeriodSeconds", 30) > pre_s + shutdown:
+    err("terminationGracePeriodSeconds must exceed the preStop sleep + the shutdown timeout")
+psc, csc = pod.get("securityContext", {}), c.get("securityContext", {})
+if not psc.get("runAsNonRoot") or psc.get("runAsUser") != image_uid: err(f"not running as the image's non-root uid {image_uid}")
+if psc.get("seccompProfile", {}).get("type") != "RuntimeDefault": err("seccompProfile is not RuntimeDefault")
+if csc.get("readOnlyRootFilesystem") is not True or csc.get("allowPrivilegeEscalation") is not False: err("root filesystem writable or privilege escalation allowed")
+if csc.get("capabilities", {}).get("drop") != ["ALL"]: err("capabilities do not drop ALL")
+
+# Service, HPA, PDB, ServiceMonitor.
+services = by_kind.get("Service", [])
+if not services: err("no Service")
+for s in services:
+    if not matches(s["spec"]["selector"], labels): err(f"Service {s['metadata']['name']} selects no sluice pod")
+    if any(p.get("targetPort") not in ("http", port) for p in s["spec"]["ports"]): err(f"Service {s['metadata']['name']} targets another port")
+hpas = by_kind.get("HorizontalPodAutoscaler", [])
+if len(hpas) != 1: err("exactly one HPA expected")
+for h in hpas:
+    ref = h["spec"]["scaleTargetRef"]
+    if (ref["apiVersion"], ref["kind"], ref["name"]) != (dep["apiVersion"], "Deployment", dep["metadata"]["name"]): err("HPA does not target the Deployment")
+    if h["spec"].get("minReplicas", 1) < 2: err("HPA minReplicas < 2")
+if not any(matches(p["spec"]["selector"]["matchLabels"], labels) for p in by_kind.get("PodDisruptionBudget", [])): err("no PDB selects the pods")
+for m in by_kind.get("ServiceMonitor", []):
+    selected = [s for s in services if matches(m["spec"]["selector"]["matchLabels"], s["metadata"].get("labels", {}))]
+    if len(selected) != 1: err(f"the ServiceMonitor selects {len(selected)} Services here, expected 1")
+for e in errors: print("ERROR:", e)
+sys.exit(1 if errors else 0)
+PY
+}
+check "Kubernetes JetStream variant: sink and NATS settings, no volume, ports, probes, memory, grace period, sandbox, rolling update, selectors" \
+  k8s_jetstream_consistency "$deploy"/kubernetes/jetstream/*.yaml "$deploy"/kubernetes/monitoring/*.yaml
+sed 's/^              value: jetstream/              value: file/' "$deploy/kubernetes/jetstream/deployment.yaml" >"$work/jetstream.file-sink.yaml"
+reject "Kubernetes JetStream variant rejects a Deployment with another sink (negative control)" \
+  k8s_jetstream_consistency "$work/jetstream.file-sink.yaml" "$deploy/kubernetes/jetstream/service.yaml" "$deploy/kubernetes/jetstream/hpa.yaml" "$deploy/kubernetes/jetstream/pdb.yaml"
+
 # ----------------------------------------------------------------------------------------------
 # systemd
 # `systemd-analyze verify` checks that ExecStart's binary exists and is executable, at the

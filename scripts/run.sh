@@ -4,9 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! dpkg-query -W -f='${Status}' zlib1g-dev 2>/dev/null | grep -q "install ok installed"; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends zlib1g-dev >/dev/null
-fi
+source "$root/scripts/packages.sh"
+install_packages zlib1g-dev libnats-dev
 swift build -c release --product sluice
 exec "$root/.build/release/sluice" "$@"

@@ -12,7 +12,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 source "$root/scripts/packages.sh"
-install_packages zlib1g-dev libcurl4-openssl-dev
+# libnats-dev: the NATS C client the JetStream sink links; nats-server: the real servers the
+# JetStream tests start (on probed loopback ports; they are skipped, saying so, without it).
+install_packages zlib1g-dev libcurl4-openssl-dev libnats-dev nats-server
 
 if [ -z "${SLUICE_JSON_SUITE:-}" ] && [ -d "$root/../shared/conformance/json" ]; then
   export SLUICE_JSON_SUITE="$root/../shared/conformance/json"

@@ -2,7 +2,8 @@
 # `sluice` built, a temp work dir with the W1 body, a free port, and a server starter.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+source "$root/scripts/packages.sh"
+install_packages wrk libnats-dev
 (cd "$root" && swift build -c release --product sluice >/dev/null)
 work=$(mktemp -d)
 # W1: 100 items of {"value":42,"name":"test","active":true}, ids item-N.

@@ -95,6 +95,7 @@ public enum PrometheusExposition {
         writer.sample("sluice_sink_errors_total", value: sink.errors)
         writer.family("sluice_sink_flush_duration_seconds", .histogram, help: "Time to write one flush to the sink.")
         writer.histogram("sluice_sink_flush_duration_seconds", sink.flushDuration)
+        if let jetStream = service.jetStream { writeJetStream(jetStream, to: &writer) }
         guard let acks = service.acknowledgements else { return }
         writer.family("sluice_ack_wait_seconds", .histogram, help: "Durable acknowledgements: time from admission to the 200 (items stored).")
         writer.histogram("sluice_ack_wait_seconds", acks.wait)
@@ -102,6 +103,19 @@ public enum PrometheusExposition {
         writer.sample("sluice_ack_pending_requests", value: acks.pending)
         writer.family("sluice_ack_timeouts_total", .counter, help: "Requests answered 503 because their items were not stored within --ack-timeout.")
         writer.sample("sluice_ack_timeouts_total", value: acks.timeouts)
+    }
+
+    private static func writeJetStream(_ jetStream: JetStreamStats, to writer: inout PrometheusTextWriter) {
+        writer.family("sluice_nats_connected", .gauge, help: "1 while the JetStream sink is connected to a NATS server.")
+        writer.sample("sluice_nats_connected", value: jetStream.isConnected ? 1 : 0)
+        writer.family("sluice_nats_reconnects_total", .counter, help: "Connections to NATS re-established after a loss.")
+        writer.sample("sluice_nats_reconnects_total", value: jetStream.reconnects)
+        writer.family("sluice_nats_messages_published_total", .counter, help: "Messages published to JetStream, republished ones included.")
+        writer.sample("sluice_nats_messages_published_total", value: jetStream.messagesPublished)
+        writer.family("sluice_nats_duplicate_acks_total", .counter, help: "PubAcks marked duplicate: republished messages the stream already held.")
+        writer.sample("sluice_nats_duplicate_acks_total", value: jetStream.duplicateAcks)
+        writer.family("sluice_nats_publish_ack_seconds", .histogram, help: "Time from publishing a message to taking its PubAck.")
+        writer.histogram("sluice_nats_publish_ack_seconds", jetStream.publishAck)
     }
 
     private static func writeAllocator(_ heap: AllocatorStats, memory: MemoryGuard.Status, to writer: inout PrometheusTextWriter) {

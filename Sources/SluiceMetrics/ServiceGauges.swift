@@ -24,9 +24,11 @@ public struct ServiceGauges: Sendable, Equatable {
     public var sink: SinkStats
     /// `sluice_ack_*`, with `--ack durable` only (nil: not rendered).
     public var acknowledgements: AcknowledgementStats?
+    /// `sluice_nats_*`, only with the JetStream sink (the families are absent otherwise).
+    public var jetStream: JetStreamStats?
 
     public init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats,
-                acknowledgements: AcknowledgementStats? = nil) {
+                acknowledgements: AcknowledgementStats? = nil, jetStream: JetStreamStats? = nil) {
         self.connectionsOpen = connectionsOpen
         self.connectionsTotal = connectionsTotal
         self.bufferItems = bufferItems
@@ -34,6 +36,7 @@ public struct ServiceGauges: Sendable, Equatable {
         self.pools = pools
         self.sink = sink
         self.acknowledgements = acknowledgements
+        self.jetStream = jetStream
     }
 
     /// No service state (before the executable registers its reader, or in tests).
@@ -95,5 +98,27 @@ public struct AcknowledgementStats: Sendable, Equatable {
         self.wait = wait
         self.pending = pending
         self.timeouts = timeouts
+    }
+}
+
+/// The JetStream sink's own figures: `sluice_nats_connected`, `sluice_nats_reconnects_total`,
+/// `sluice_nats_messages_published_total`, `sluice_nats_duplicate_acks_total` and the
+/// `sluice_nats_publish_ack_seconds` histogram.
+public struct JetStreamStats: Sendable, Equatable {
+    public var isConnected: Bool
+    public var reconnects: UInt64
+    /// Messages published, republished ones included.
+    public var messagesPublished: UInt64
+    /// PubAcks the server marked duplicate: a republished message it had already stored.
+    public var duplicateAcks: UInt64
+    /// Per message, from its publish to its PubAck.
+    public var publishAck: HistogramSnapshot
+
+    public init(isConnected: Bool, reconnects: UInt64, messagesPublished: UInt64, duplicateAcks: UInt64, publishAck: HistogramSnapshot) {
+        self.isConnected = isConnected
+        self.reconnects = reconnects
+        self.messagesPublished = messagesPublished
+        self.duplicateAcks = duplicateAcks
+        self.publishAck = publishAck
     }
 }

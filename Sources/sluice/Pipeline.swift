@@ -2,8 +2,9 @@ import Glibc
 import Logging
 import SluiceAccess
 import SluiceCore
-import SluiceMetrics
 import SluiceHTTP
+import SluiceJetStream
+import SluiceMetrics
 
 /// The batch pipeline behind `/batch`, built from the options: pool, buffer, sink, flusher
 /// and the chosen processor.
@@ -16,6 +17,7 @@ final class Pipeline: Sendable {
         var dataDirectory: String
         var fsync: FileSink.FsyncPolicy
         var segmentBytes: Int
+        var jetStream: JetStreamConfiguration
         var bufferItems: Int
         var bufferBytes: Int
         var flushInterval: Duration
@@ -34,6 +36,9 @@ final class Pipeline: Sendable {
     /// Requests waiting for their items to be stored: `--ack durable` only.
     let durability: DurabilityWaiters?
     let settings: Settings
+    /// The body limit `/batch` and the server apply: `--max-body`, lowered for the JetStream
+    /// sink so that every item fits in one message (`JetStreamSink.largestBodyBytes`).
+    let maxBodyBytes: Int
     private let logger: Logger
 
     init(settings: Settings, logger: Logger) throws {
@@ -62,7 +67,10 @@ final class Pipeline: Sendable {
             sink = StdoutSink()
         case .discard:
             sink = DiscardSink()
+        case .jetstream:
+            sink = try JetStreamSink(configuration: settings.jetStream) { [logger] event in Pipeline.log(event, to: logger) }
         }
+        maxBodyBytes = Self.maxBodyBytes(settings: settings, sink: sink, logger: logger)
         flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: settings.flushInterval),
                           onEvent: { [logger] event in
             switch event {
@@ -86,7 +94,7 @@ final class Pipeline: Sendable {
     /// The `/batch` route over this pipeline, behind `access` when it is set.
     func route(observability: Observability, access: AccessControl?) -> Route {
         BatchRoute(processor: processor, buffer: buffer, durability: durability, scratchPool: ScratchPool(),
-                   maxBodyBytes: settings.maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability,
+                   maxBodyBytes: maxBodyBytes, clock: Pipeline.nowNanoseconds, observability: observability,
                    access: access).route
     }
 
@@ -125,6 +133,12 @@ final class Pipeline: Sendable {
         let buffers = server?.bufferStatistics ?? (takes: 0, misses: 0, idle: 0, idleBytes: 0)
         let counters = sink.metrics.counters
         let durations = sink.metrics.flushDurations.snapshot()
+        let jetStream = (sink as? JetStreamSink).map { sink in
+            let counters = sink.jetStreamMetrics.counters
+            return JetStreamStats(
+                isConnected: sink.isConnected, reconnects: UInt64(counters.reconnects), messagesPublished: UInt64(counters.published),
+                duplicateAcks: UInt64(counters.duplicates), publishAck: HistogramSnapshot(sink.jetStreamMetrics.ackLatency.snapshot()))
+        }
         return ServiceGauges(
             connectionsOpen: connections.open, connectionsTotal: UInt64(connections.accepted),
             bufferItems: buffer.itemCount, bufferCapacityItems: buffer.configuration.maxItems,
@@ -142,7 +156,44 @@ final class Pipeline: Sendable {
                 let counts = waiters.statistics
                 return AcknowledgementStats(wait: HistogramSnapshot(waiters.waitDurations.snapshot()),
                                             pending: counts.pending, timeouts: UInt64(counts.timedOut))
-            })
+            },
+            jetStream: jetStream)
+    }
+
+    /// `--max-body`, or less with the JetStream sink: a record larger than the server's
+    /// `max_payload` could never be published, and its batch would block the flusher for good.
+    private static func maxBodyBytes(settings: Settings, sink: any Sink, logger: Logger) -> Int {
+        guard let jetStream = sink as? JetStreamSink else { return settings.maxBodyBytes }
+        let serverMaxPayload = jetStream.serverMaxPayloadBytes
+        let maxPayload = serverMaxPayload ?? JetStreamSink.defaultServerMaxPayloadBytes
+        let limit = JetStreamSink.largestBodyBytes(forMaxPayload: maxPayload)
+        guard settings.maxBodyBytes > limit else { return settings.maxBodyBytes }
+        logger.notice("--max-body lowered so that every item fits in one NATS message", metadata: [
+            "max_body": "\(limit)", "max_payload": "\(maxPayload)",
+            "max_payload_from": "\(serverMaxPayload == nil ? "the NATS default (no server reached yet)" : "the server")"])
+        return limit
+    }
+
+    /// Connection and stream news from the JetStream sink (connection events come from the NATS
+    /// client's thread).
+    @Sendable private static func log(_ event: JetStreamEvent, to logger: Logger) {
+        switch event {
+        case .connected(let url):
+            logger.info("connected to NATS", metadata: ["url": "\(url)"])
+        case .disconnected:
+            logger.warning("disconnected from NATS; reconnecting")
+        case .reconnected(let url):
+            logger.notice("reconnected to NATS", metadata: ["url": "\(url)"])
+        case .asynchronousError(let text):
+            logger.error("NATS client error", metadata: ["error": "\(text)"])
+        case .streamCreated(let name, let subject, let replicas):
+            logger.notice("created JetStream stream", metadata: ["stream": "\(name)", "subject": "\(subject)", "replicas": "\(replicas)", "storage": "file"])
+        case .streamFound(let name, let subjects, let replicas, let storage):
+            logger.info("using existing JetStream stream", metadata: [
+                "stream": "\(name)", "subjects": "\(subjects.joined(separator: ","))", "replicas": "\(replicas)", "storage": "\(storage)"])
+        case .streamUnavailable(let reason):
+            logger.warning("JetStream stream not set up yet; the first flush retries", metadata: ["reason": "\(reason)"])
+        }
     }
 
     @Sendable static func nowNanoseconds() -> Int64 {
@@ -154,7 +205,7 @@ final class Pipeline: Sendable {
 
 /// `--sink`.
 enum SinkKind: String, Sendable, CaseIterable {
-    case file, stdout, discard
+    case file, stdout, discard, jetstream
 }
 
 extension HistogramSnapshot {

@@ -37,6 +37,9 @@ final class Service: Sendable {
         let fdLimit = Socket.raiseOpenFileLimit()
         let pipeline = try Pipeline(settings: settings, logger: logger)
         self.pipeline = pipeline
+        // The pipeline may lower --max-body (the JetStream sink's message size limit).
+        var http = http
+        http.limits.maxBodyBytes = pipeline.maxBodyBytes
         let reference = ServerReference()
         let observability = Observability(
             settings: observabilitySettings,

@@ -4,6 +4,7 @@ import Logging
 import SluiceAccess
 import SluiceCore
 import SluiceHTTP
+import SluiceJetStream
 
 /// The `sluice` command line. Every option can also come from `SLUICE_<OPTION>`.
 struct SluiceCommand: ParsableCommand {
@@ -14,7 +15,8 @@ struct SluiceCommand: ParsableCommand {
 
     /// Long names of every option, for the environment mapping (checked against --help by a test).
     static let optionNames = [
-        "host", "port", "sink", "ack", "ack-timeout", "data-dir", "fsync", "segment-bytes", "processor", "buffer-capacity",
+        "host", "port", "sink", "ack", "ack-timeout", "data-dir", "fsync", "segment-bytes", "nats-url", "nats-subject",
+        "nats-stream", "nats-replicas", "nats-ack-timeout", "nats-max-pending", "nats-duplicate-window", "processor", "buffer-capacity",
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "body-min-rate", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
@@ -27,7 +29,7 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one; the log says which).")
     var port = 8080
 
-    @Option(help: "Where accepted items go: file (NDJSON segments in --data-dir), stdout or discard.")
+    @Option(help: "Where accepted items go: file (NDJSON segments in --data-dir), stdout, discard, or jetstream (a NATS JetStream stream, one message per item).")
     var sink = SinkKind.file
 
     @Option(help: "When /batch answers 200: buffered (the items are in the batch buffer) or durable (the flush holding them is in the sink and, for the file sink, fdatasynced; implies --fsync every-flush).")
@@ -44,6 +46,27 @@ struct SluiceCommand: ParsableCommand {
 
     @Option(help: "File sink segment size before rotation.")
     var segmentBytes = ByteSizeOption(bytes: 64 << 20)
+
+    @Option(help: "NATS server URL for --sink jetstream; a comma-separated list for a cluster (any one is enough, the client learns the others).")
+    var natsUrl = "nats://127.0.0.1:4222"
+
+    @Option(help: "Subject each item is published to (--sink jetstream).")
+    var natsSubject = "sluice.items"
+
+    @Option(help: "JetStream stream for --sink jetstream: created when missing (the subject, file storage, --nats-replicas, --nats-duplicate-window), else used as it is.")
+    var natsStream = "SLUICE"
+
+    @Option(help: "Replicas of the stream when sluice creates it (1 to 5; a cluster needs as many nodes).")
+    var natsReplicas = 1
+
+    @Option(help: "A JetStream flush fails, and is retried with the same message ids, when no PubAck arrives for this long.")
+    var natsAckTimeout = DurationOption(.seconds(5))
+
+    @Option(help: "Most messages published to JetStream and awaiting their PubAck at a time.")
+    var natsMaxPending = 8192
+
+    @Option(help: "Duplicate window of a stream sluice creates: a message republished within it under the same Nats-Msg-Id is dropped by the server (which keeps every id of the window in memory, about 200 B each).")
+    var natsDuplicateWindow = DurationOption(.seconds(120))
 
     @Option(help: "pooled (the zero-copy, pooled path) or naive (allocation-heavy, for A/B comparison).")
     var processor = ProcessorKind.pooled
@@ -130,6 +153,15 @@ struct SluiceCommand: ParsableCommand {
         } else if adminHost != nil {
             throw ValidationError("--admin-host needs --admin-port")
         }
+        if let problem = jetStream.problem { throw ValidationError("--nats-*: \(problem)") }
+    }
+
+    /// The JetStream sink's settings from the --nats-* options.
+    var jetStream: JetStreamConfiguration {
+        JetStreamConfiguration(
+            urls: natsUrl.split(separator: ",").map { String($0).trimmingSpaces() }, subject: natsSubject, stream: natsStream,
+            replicas: natsReplicas, ackTimeout: natsAckTimeout.duration, maxPendingAcks: natsMaxPending,
+            duplicateWindow: natsDuplicateWindow.duration)
     }
 
     func run() throws {
@@ -147,7 +179,7 @@ struct SluiceCommand: ParsableCommand {
         let pipeline = Pipeline.Settings(
             processor: processor, sink: sink, ack: ack, ackTimeout: ackTimeout.duration, dataDirectory: dataDir,
             fsync: ack == .durable ? .everyFlush : fsync.policy,
-            segmentBytes: segmentBytes.bytes, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
+            segmentBytes: segmentBytes.bytes, jetStream: jetStream, bufferItems: bufferCapacity, bufferBytes: bufferBytes.bytes,
             flushInterval: flushInterval.duration, flushMaxItems: flushMaxItems, poolCapacity: poolCapacity, poolBytes: poolBytes.bytes,
             maxItemsPerBatch: maxBatchItems, maxBodyBytes: maxBody.bytes)
         let observability = Observability.Settings(
@@ -184,4 +216,13 @@ struct SluiceCommand: ParsableCommand {
 struct StartupError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var text = Substring(self)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
 }

@@ -25,6 +25,13 @@ public enum SinkError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileSystem(call: String, path: String, errno: Int32)
     /// The sink was closed; it takes no more batches.
     case closed
+    /// A message broker acknowledged only `acknowledged` of the batch's `messages` (the rest
+    /// got an error, or nothing in time). What was acknowledged is stored; the retry sends the
+    /// others again under the same message ids, so the broker drops any it did store.
+    case notAcknowledged(destination: String, acknowledged: Int, messages: Int, reason: String)
+    /// The broker cannot take messages now (not connected, or its stream is missing and could
+    /// not be created); nothing of the batch was sent.
+    case unavailable(destination: String, reason: String)
 
     public var description: String {
         switch self {
@@ -46,6 +53,10 @@ public enum SinkError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) \(path) failed: \(Self.text(code))"
         case .closed:
             return "the sink is closed and takes no more batches"
+        case .notAcknowledged(let destination, let acknowledged, let messages, let reason):
+            return "\(destination): \(acknowledged) of \(messages) messages acknowledged (\(reason)); the batch is kept and the rest republished with the same ids"
+        case .unavailable(let destination, let reason):
+            return "\(destination) is unavailable: \(reason); nothing of the batch was sent"
         }
     }
 

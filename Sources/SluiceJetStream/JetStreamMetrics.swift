@@ -1,0 +1,61 @@
+import SluiceCore
+import Synchronization
+
+/// The JetStream sink's own counters, beside the `SinkMetrics` every sink has; read lock-free
+/// by the metrics renderer.
+///
+/// Written by the sink's writer (published, duplicates, ack latency) and by the NATS client's
+/// callback thread (reconnects, disconnects).
+public final class JetStreamMetrics: Sendable {
+    // Relaxed is enough: monotonic statistics, no data is published through them.
+    private let published = Atomic<Int>(0)
+    private let duplicates = Atomic<Int>(0)
+    private let reconnects = Atomic<Int>(0)
+    private let disconnects = Atomic<Int>(0)
+    /// Per message: from its publish to its PubAck being taken by the sink.
+    public let ackLatency = DurationHistogram()
+
+    public init() {}
+
+    /// Counter snapshot.
+    public struct Counters: Sendable, Equatable {
+        /// Messages handed to the client, republished ones included.
+        public var published: Int
+        /// PubAcks the server marked duplicate: a republished message it had already stored.
+        public var duplicates: Int
+        /// Connections re-established after a loss.
+        public var reconnects: Int
+        /// Connections lost.
+        public var disconnects: Int
+    }
+
+    public var counters: Counters {
+        Counters(
+            published: published.load(ordering: .relaxed), duplicates: duplicates.load(ordering: .relaxed),
+            reconnects: reconnects.load(ordering: .relaxed), disconnects: disconnects.load(ordering: .relaxed))
+    }
+
+    func recordPublished(_ count: Int) { published.add(count, ordering: .relaxed) }
+    func recordDuplicate() { duplicates.add(1, ordering: .relaxed) }
+    func recordReconnect() { reconnects.add(1, ordering: .relaxed) }
+    func recordDisconnect() { disconnects.add(1, ordering: .relaxed) }
+}
+
+/// What a log should hear about the JetStream connection and stream. Connection events come
+/// from the NATS client's callback thread, stream events from the writer.
+public enum JetStreamEvent: Sendable, Equatable {
+    /// Connected for the first time (also after an initial connect that had to be retried).
+    case connected(url: String)
+    /// The connection was lost; the client reconnects by itself.
+    case disconnected
+    /// Connected again after a loss.
+    case reconnected(url: String)
+    /// An error the client reported outside any call (a slow consumer, a permission error).
+    case asynchronousError(String)
+    /// The sink created the stream.
+    case streamCreated(name: String, subject: String, replicas: Int)
+    /// The stream existed; the sink uses it as it is.
+    case streamFound(name: String, subjects: [String], replicas: Int, storage: String)
+    /// The stream could not be set up at start; the first write tries again.
+    case streamUnavailable(reason: String)
+}
