@@ -433,8 +433,11 @@ if {p["name"]: p["containerPort"] for p in c["ports"]}.get("http") != port: err(
 if value("SLUICE_HOST") != "0.0.0.0": err("SLUICE_HOST must be 0.0.0.0 in a pod")
 if pod.get("enableServiceLinks") is not False: err("enableServiceLinks must be false: the Service 'sluice' would inject SLUICE_PORT")
 ann = spec["template"]["metadata"].get("annotations", {})
-if ann.get("prometheus.io/scrape") != "true" or int(ann.get("prometheus.io/port", 0)) != port or ann.get("prometheus.io/path") != "/metrics":
-    err("prometheus.io annotations do not point at the metrics port and path")
+admin_port = int(value("SLUICE_ADMIN_PORT", str(port)))
+if admin_port != port and {p["name"]: p["containerPort"] for p in c["ports"]}.get("admin") != admin_port:
+    err(f"container port admin is not SLUICE_ADMIN_PORT={admin_port}")
+if ann.get("prometheus.io/scrape") != "true" or int(ann.get("prometheus.io/port", 0)) != admin_port or ann.get("prometheus.io/path") != "/metrics":
+    err("prometheus.io annotations do not point at the metrics (admin) port and path")
 for kind, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
     p = c.get(kind, {}).get("httpGet", {})
     if p.get("path") != path or p.get("port") not in ("http", port): err(f"{kind} is not GET {path} on the http port")
@@ -458,7 +461,10 @@ services = by_kind.get("Service", [])
 if not services: err("no Service")
 for s in services:
     if not matches(s["spec"]["selector"], labels): err(f"Service {s['metadata']['name']} selects no sluice pod")
-    if any(p.get("targetPort") not in ("http", port) for p in s["spec"]["ports"]): err(f"Service {s['metadata']['name']} targets another port")
+    for p in s["spec"]["ports"]:
+        if p.get("targetPort") in ("admin", admin_port) and admin_port != port:
+            if s["spec"].get("clusterIP") != "None": err(f"Service {s['metadata']['name']} load-balances the admin port: keep it off client Services (headless only)")
+        elif p.get("targetPort") not in ("http", port): err(f"Service {s['metadata']['name']} targets another port")
 hpas = by_kind.get("HorizontalPodAutoscaler", [])
 if len(hpas) != 1: err("exactly one HPA expected")
 for h in hpas:
