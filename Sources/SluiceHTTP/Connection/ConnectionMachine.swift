@@ -9,6 +9,25 @@
 /// requests in it and consumes, decodes (chunked, in place) and discards its bytes itself;
 /// `unsentOutputBytes` is how much queued output has not been sent.
 ///
+///     var event = ConnectionEvent.received(bytes: count, now: now)
+///     while true {
+///         switch machine.next(after: event, input: input, unsentOutputBytes: output.readableBytes) {
+///         case .wait: return
+///         case .send: event = send()   // .performed, .outputBlocked or .connectionReset
+///         case .screen(let headLength): event = .screened(handler.screen(...), ...)
+///         ...
+///         }
+///     }
+///
+/// Events (`ConnectionEvent`): `started`, `received`, `peerClosed`, `connectionReset`,
+/// `outputBlocked`, `writable`, `deadlinePassed`, `shutdownRequested`, `forceClose`,
+/// `deferredCompleted`; and the outcomes of actions, `performed`, `screened`, `responded`,
+/// `deferredFilled`. Actions (`ConnectionAction`): handler calls (`screen`, `respond`,
+/// `fillDeferredResponse`), output (`writeContinue`, `writeResponse`, `writeError`, `send`),
+/// input (`reserveInput`, `suspendReading`, `resumeReading`), `armDeadline`, the ends
+/// (`lingerClose`, `cancelDeferredResponse`, `close`) and `wait`. Each is a plain enum value:
+/// a request costs no allocation.
+///
 /// States (`Phase`), each with the deadline it publishes:
 ///
 /// | phase | meaning | deadline |
@@ -37,7 +56,9 @@
 /// framing until it completes; meanwhile at most `readBufferBytes` of pipelined input are
 /// buffered (reading is suspended beyond). Malformed input, a body over the limit, and a
 /// header or body deadline passing are answered with an error status and `Connection: close`
-/// (`.writeError`); an idle, write-stalled or lingering deadline closes silently.
+/// (`.writeError`); an idle, write-stalled or lingering deadline closes silently. EOF in the
+/// middle of a request closes once what was answered before it is sent; EOF while a deferred
+/// response is awaited waits for it, and it carries `Connection: close`.
 package struct ConnectionMachine {
     /// Where the connection is in its request cycle (see the type's documentation).
     package enum Phase {
