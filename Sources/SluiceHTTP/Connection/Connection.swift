@@ -72,6 +72,8 @@ final class Connection: @unchecked Sendable {
     /// outcome back, until it waits. `fill` is the completed deferred response's.
     func run(_ event: ConnectionEvent, fill: ((inout HTTPResponse) -> Void)? = nil) {
         var event = event
+        // A local reference: passing the stored property would retain and release it per call.
+        var input = self.input
         while true {
             let action = machine.next(after: event, input: input, unsentOutputBytes: output?.readableBytes ?? 0)
             switch action {
@@ -89,7 +91,7 @@ final class Connection: @unchecked Sendable {
                 writer.writeContinue(to: outputBuffer())
                 event = .performed
             case .writeResponse(let outgoing):
-                writer.write(response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes,
+                writer.write(&response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes,
                              to: outputBuffer())
                 context.handler.didRespond(handlerTag: outgoing.handlerTag, status: response.status,
                                            durationNanoseconds: MonotonicClock.now() &- outgoing.startedAt)
@@ -97,13 +99,14 @@ final class Connection: @unchecked Sendable {
             case .writeError(let error):
                 response.reset()
                 response.setError(error.status, error.message)
-                writer.write(response, method: nil, version: .http11, closes: true, to: outputBuffer())
+                writer.write(&response, method: nil, version: .http11, closes: true, to: outputBuffer())
                 context.handler.didReject(status: error.status)
                 event = .performed
             case .send:
                 event = send()
             case .reserveInput(let bytes):
                 input = context.buffers.reserveWritable(bytes, in: input ?? context.buffers.take())
+                self.input = input
                 event = .performed
             case .suspendReading:
                 if !isReadSuspended, let readSource {
@@ -150,8 +153,7 @@ final class Connection: @unchecked Sendable {
         response.reset()
         guard let input else { return .screened(.readBody, handlerTag: -1, closeRequested: true, draining: isDraining) }
         let headBytes = input.view(offset: input.readerIndex, count: headLength)
-        let head = machine.parser.head
-        let (decision, tag) = machine.parser.withFields { fields in
+        let (decision, tag) = machine.withRequestHead { head, fields in
             var request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
             let decision = context.handler.screen(&request, &response)
@@ -168,9 +170,8 @@ final class Connection: @unchecked Sendable {
         let start = input.readerIndex
         let headBytes = input.view(offset: start, count: headLength)
         let body = input.view(offset: start + headLength, count: bodyLength)
-        let head = machine.parser.head
         let handlerTag = machine.handlerTag
-        machine.parser.withFields { fields in
+        machine.withRequestHead { head, fields in
             let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: handlerTag)
             context.handler.respond(to: request, &response)
         }

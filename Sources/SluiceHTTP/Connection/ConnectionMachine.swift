@@ -103,7 +103,6 @@ package struct ConnectionMachine {
     package private(set) var parser: HeadParser
 
     private let headerTimeout: UInt64
-    private let bodyTimeout: Duration
     private let bodyTimeoutNanoseconds: UInt64
     private let idleTimeout: UInt64
     private let lingerTimeout: UInt64
@@ -122,7 +121,7 @@ package struct ConnectionMachine {
     /// What `screen` left in `HTTPRequest.handlerTag` for the current request (for `respond`).
     package private(set) var handlerTag = -1
     /// The rate-based deadline of the body being read (meaningful in `.body` only).
-    private var bodyDeadline = BodyDeadline(now: 0, timeout: .zero, minBytesPerSecond: 0)
+    private var bodyDeadline = BodyDeadline(now: 0, timeoutNanoseconds: 0, minBytesPerSecond: 0)
     private var deadline = Deadline.none
     private var publishedDeadline: UInt64 = 0
     private var peerClosed = false
@@ -137,7 +136,6 @@ package struct ConnectionMachine {
     package init(configuration: HTTPServerConfiguration) {
         parser = HeadParser(limits: configuration.limits)
         headerTimeout = configuration.headerTimeout.nanoseconds
-        bodyTimeout = configuration.bodyTimeout
         bodyTimeoutNanoseconds = configuration.bodyTimeout.nanoseconds
         idleTimeout = configuration.idleTimeout.nanoseconds
         lingerTimeout = configuration.lingerTimeout.nanoseconds
@@ -154,6 +152,14 @@ package struct ConnectionMachine {
 
     /// Whether the machine wants input delivered (what its last suspend/resume action said).
     package var isReading: Bool { !readingSuspended }
+
+    /// Calls `body` with the current request's head and header fields, in place: for the
+    /// driver's `.screen` and `.respond`. Mutating only so that the call works on the machine's
+    /// storage (a non-mutating call through a class property copies the whole parser).
+    package mutating func withRequestHead<Result>(_ body: (ParsedHead, UnsafeBufferPointer<HeaderField>) -> Result) -> Result {
+        let head = parser.head
+        return parser.withFields { body(head, $0) }
+    }
 
     /// Takes `event` and answers what the driver must do next.
     package mutating func next(after event: ConnectionEvent, input: ByteBuffer?, unsentOutputBytes: Int) -> ConnectionAction {
@@ -245,7 +251,8 @@ package struct ConnectionMachine {
                     ChunkedDecoder(maxBodyBytes: maxBodyBytes, maxTrailerBytes: maxTrailerBytes)))
             }
             // The body clock starts now; a 100 Continue leaves at the end of this same event.
-            bodyDeadline = BodyDeadline(now: now, timeout: bodyTimeout, minBytesPerSecond: minBodyBytesPerSecond)
+            bodyDeadline = BodyDeadline(now: now, timeoutNanoseconds: bodyTimeoutNanoseconds,
+                                        minBytesPerSecond: minBodyBytesPerSecond)
             setPhaseDeadline(.body, at: bodyDeadline.due)
             if head.expectsContinue, input.readableBytes == headLength { return .writeContinue }
             return nil

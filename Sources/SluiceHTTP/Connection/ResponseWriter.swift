@@ -7,7 +7,9 @@ package struct ResponseWriter {
     package init() {}
 
     /// Appends `response`; `method` nil when unknown (an error before the request line was read).
-    package mutating func write(_ response: HTTPResponse, method: HTTPMethod?, version: HTTPVersion, closes: Bool,
+    /// `response` is only read: `inout` lets the driver pass its stored response in place
+    /// instead of copying it (a copy retains the body and copies the weak owner).
+    package mutating func write(_ response: inout HTTPResponse, method: HTTPMethod?, version: HTTPVersion, closes: Bool,
                                 to out: ByteBuffer) {
         let status = response.status
         out.write("HTTP/1.1 ")

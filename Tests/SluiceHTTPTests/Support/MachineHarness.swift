@@ -105,9 +105,8 @@ struct MachineHarness {
             case .screen(let headLength):
                 response.reset()
                 let headBytes = input.view(offset: input.readerIndex, count: headLength)
-                let head = machine.parser.head
                 var tag = -1
-                let decision = machine.parser.withFields { fields in
+                let decision = machine.withRequestHead { head, fields in
                     var request = HTTPRequest(head: head, fields: fields, headBytes: headBytes,
                                               body: UnsafeRawBufferPointer(start: nil, count: 0))
                     screened.append(request.pathString)
@@ -123,9 +122,8 @@ struct MachineHarness {
                 let start = input.readerIndex
                 let headBytes = input.view(offset: start, count: headLength)
                 let body = input.view(offset: start + headLength, count: bodyLength)
-                let head = machine.parser.head
                 let tag = machine.handlerTag
-                let answer = machine.parser.withFields { fields in
+                let answer = machine.withRequestHead { head, fields in
                     let request = HTTPRequest(head: head, fields: fields, headBytes: headBytes, body: body, handlerTag: tag)
                     responded.append(request.pathString)
                     return respond(request, &response)
@@ -147,12 +145,12 @@ struct MachineHarness {
                 writer.writeContinue(to: output)
                 trace.append("write 100")
             case .writeResponse(let outgoing):
-                writer.write(response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes, to: output)
+                writer.write(&response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes, to: output)
                 trace.append("write \(response.status.code)\(outgoing.closes ? " close" : "")")
             case .writeError(let error):
                 response.reset()
                 response.setError(error.status, error.message)
-                writer.write(response, method: nil, version: .http11, closes: true, to: output)
+                writer.write(&response, method: nil, version: .http11, closes: true, to: output)
                 trace.append("error \(error.status.code)")
             case .send:
                 let count = min(output.readableBytes, sendRoom ?? .max)
