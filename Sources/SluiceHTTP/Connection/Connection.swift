@@ -88,18 +88,18 @@ final class Connection: @unchecked Sendable {
                 fill?(&response)
                 event = .deferredFilled(closeRequested: response.closeConnection, draining: isDraining)
             case .writeContinue:
-                writer.writeContinue(to: outputBuffer())
+                writer.writeContinue(to: outputBuffer(reusing: &input))
                 event = .performed
             case .writeResponse(let outgoing):
                 writer.write(&response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes,
-                             to: outputBuffer())
+                             to: outputBuffer(reusing: &input))
                 context.handler.didRespond(handlerTag: outgoing.handlerTag, status: response.status,
                                            durationNanoseconds: MonotonicClock.now() &- outgoing.startedAt)
                 event = .performed
             case .writeError(let error):
                 response.reset()
                 response.setError(error.status, error.message)
-                writer.write(&response, method: nil, version: .http11, closes: true, to: outputBuffer())
+                writer.write(&response, method: nil, version: .http11, closes: true, to: outputBuffer(reusing: &input))
                 context.handler.didReject(status: error.status)
                 event = .performed
             case .send:
@@ -140,9 +140,20 @@ final class Connection: @unchecked Sendable {
     /// The drain flag, read directly: the per-connection shutdown notice may still be queued.
     private var isDraining: Bool { context.isDraining.load(ordering: .relaxed) }
 
-    private func outputBuffer() -> ByteBuffer {
+    /// The output buffer, taken from the pool when there is none. An input buffer that holds
+    /// nothing more (the request it held is consumed) becomes the output buffer instead: one
+    /// pool round trip per request, not two.
+    private func outputBuffer(reusing input: inout ByteBuffer?) -> ByteBuffer {
         if let output { return output }
-        let buffer = context.buffers.take()
+        let buffer: ByteBuffer
+        if let spent = input, spent.readableBytes == 0 {
+            spent.clear()
+            input = nil
+            self.input = nil
+            buffer = spent
+        } else {
+            buffer = context.buffers.take()
+        }
         output = buffer
         return buffer
     }
