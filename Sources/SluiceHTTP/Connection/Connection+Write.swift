@@ -28,7 +28,7 @@ extension Connection {
     private func watchWritability() {
         if writeSource == nil {
             let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.writable() }
+            source.setEventHandler { [unowned(unsafe) self] in self.writable() }  // see start()
             source.setCancelHandler { [self] in self.sourceCancelled() }
             writeSource = source
             liveSources += 1

@@ -63,7 +63,10 @@ final class Connection: @unchecked Sendable {
         run(.started(now: MonotonicClock.now(), shuttingDown: context.isDraining.load(ordering: .relaxed)))
         // Handlers last: ThreadSanitizer orders with a handler only what happened before it
         // was set (dispatch_resume is not modelled), so every write above must precede them.
-        source.setEventHandler { [unowned self] in self.readable() }
+        // unowned(unsafe): the server's registry and the cancel handler keep the connection
+        // alive for as long as a source can deliver an event, and a checked unowned reference
+        // would cost a slow (side-table: the response holds a weak one) retain per event.
+        source.setEventHandler { [unowned(unsafe) self] in self.readable() }
         source.setCancelHandler { [self] in self.sourceCancelled() }
         source.resume()
     }
