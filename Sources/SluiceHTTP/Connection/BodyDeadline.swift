@@ -19,8 +19,13 @@ package struct BodyDeadline: Equatable, Sendable {
 
     /// Starts the clock: the body is due `timeout` after `now` (monotonic nanoseconds).
     package init(now: UInt64, timeout: Duration, minBytesPerSecond: Int) {
+        self.init(now: now, timeoutNanoseconds: timeout.nanoseconds, minBytesPerSecond: minBytesPerSecond)
+    }
+
+    /// The same, with the timeout already in nanoseconds (no `Duration` arithmetic per body).
+    package init(now: UInt64, timeoutNanoseconds: UInt64, minBytesPerSecond: Int) {
         precondition(minBytesPerSecond >= 0, "BodyDeadline minimum rate must be >= 0 bytes/s")
-        self.timeoutNanoseconds = timeout.nanoseconds
+        self.timeoutNanoseconds = timeoutNanoseconds
         self.minBytesPerSecond = UInt64(minBytesPerSecond)
         self.due = Self.adding(timeoutNanoseconds, to: now)
     }

@@ -86,7 +86,7 @@ public final class HTTPServer: Sendable {
                 context.logger.warning("shutdown deadline reached; closing remaining connections",
                                        metadata: ["open": "\(context.openConnections.load(ordering: .relaxed))"])
                 context.forEachConnection { connection in
-                    connection.queue.async { connection.close() }
+                    connection.queue.async { connection.forceClose() }
                 }
                 // Closing cancels the sources and the last cancel handler unregisters, which
                 // runs `finish`; this is only a backstop should a connection never get there.
