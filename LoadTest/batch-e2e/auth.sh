@@ -3,7 +3,7 @@
 # 100 items) against two release `sluice` processes (discard sink) in the same session, one
 # without --auth-file and one with it (a tenant with a sha256: token and a quota it never
 # reaches, so every request is hashed, looked up and charged to a token bucket), alternating
-# runs, ROUNDS times; prints each run, the medians of accepted items/s and their ratio, and the
+# runs (in alternating order), ROUNDS times; prints each run, the medians of accepted items/s and their ratio, and the
 # server's CPU time per request (from /proc/PID/stat), which other work on the machine moves
 # less than throughput.
 #
@@ -63,7 +63,11 @@ run() {
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t1 -c$CONNECTIONS -d$DURATION, W1 = 100 items, $(wc -c < "$work/w1.json") bytes; discard sink"
 port=$plain_port; w1_load "$WARMUP" >/dev/null
 port=$auth_port; w1_load "$WARMUP" -H "Authorization: Bearer $token" >/dev/null
-for _ in $(seq "$ROUNDS"); do run plain; run auth; done
+# Alternating order (plain, auth, then auth, plain, ...), so a load that grows or fades on
+# the machine during the run does not favour one side.
+for round in $(seq "$ROUNDS"); do
+  if [ $((round % 2)) -eq 1 ]; then run plain; run auth; else run auth; run plain; fi
+done
 med() { awk -v m="$1" -v c="$2" '$1 == m {print $c}' "$work/results" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 plain_items=$(med plain 2); auth_items=$(med auth 2)
 echo "medians: without auth $plain_items items/s (p99 $(med plain 4) ms, $(med plain 5) us CPU/request), with auth $auth_items items/s (p99 $(med auth 4) ms, $(med auth 5) us CPU/request)"
