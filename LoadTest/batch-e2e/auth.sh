@@ -2,10 +2,10 @@
 # What access control costs on the hot path: wrk with W1 bodies (../shared/bench gen_body.py,
 # 100 items) against two release `sluice` processes (discard sink) in the same session, one
 # without --auth-file and one with it (a tenant with a sha256: token and a quota it never
-# reaches, so every request is hashed, looked up and charged to a token bucket), alternating
-# runs (in alternating order), ROUNDS times; prints each run, the medians of accepted items/s and their ratio, and the
-# server's CPU time per request (from /proc/PID/stat), which other work on the machine moves
-# less than throughput.
+# reaches, so every request is hashed, looked up and charged to a token bucket), one run
+# each per round in alternating order, ROUNDS rounds; prints each run, the medians of
+# accepted items/s and their ratio, and the server's CPU time per request (from
+# /proc/PID/stat), which other work on the machine moves less than throughput.
 #
 #   LoadTest/batch-e2e/auth.sh                    # 3 rounds x 10 s, 64 connections
 #   ROUNDS=5 DURATION=20s LoadTest/batch-e2e/auth.sh
