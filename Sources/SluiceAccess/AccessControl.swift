@@ -97,14 +97,15 @@ public final class AccessControl: Sendable {
     /// The tenant `authenticate` found for `tag`. When the tenants were replaced in between,
     /// the token is looked up again in the new table: nil (counted as invalid) if it is no
     /// longer there.
-    public func tenant(forTag tag: Int, authorization: UnsafeRawBufferPointer?) -> Tenant? {
+    /// `authorization` is evaluated only then.
+    public func tenant(forTag tag: Int, authorization: @autoclosure () -> UnsafeRawBufferPointer?) -> Tenant? {
         let cached: Tenant? = cell.withCurrent { table in
             guard tag >= 0, UInt64(tag >> 32) == table.generation & Self.generationMask else { return nil }
             let index = tag & 0xFFFF_FFFF
             return index < table.tenantCount ? table.tenant(at: index) : nil
         }
         if let cached { return cached }
-        let found: Tenant? = authorization.flatMap { BearerToken.token(inAuthorization: $0) }.flatMap { token in
+        let found: Tenant? = authorization().flatMap { BearerToken.token(inAuthorization: $0) }.flatMap { token in
             let digest = SHA256.hash(token)
             return cell.withCurrent { table in table.tenantIndex(for: digest).map { table.tenant(at: $0) } }
         }

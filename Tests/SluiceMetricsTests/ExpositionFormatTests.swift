@@ -58,7 +58,7 @@ import Testing
     /// `apt-get download prometheus && dpkg -x prometheus_*.deb DIR`, then DIR/usr/bin/promtool).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PROMTOOL"] != nil))
     func promtool_AcceptsExposition() throws {
-        for snapshot in [Fixtures.snapshot, Self.liveSnapshot()] {
+        for snapshot in [Fixtures.snapshot, Self.liveSnapshot(), AccessExpositionTests.snapshot] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PROMTOOL"]!)
             process.arguments = ["check", "metrics"]
