@@ -26,7 +26,7 @@
 /// `fillDeferredResponse`), output (`writeContinue`, `writeResponse`, `writeError`, `send`),
 /// input (`reserveInput`, `suspendReading`, `resumeReading`), `armDeadline`, the ends
 /// (`lingerClose`, `cancelDeferredResponse`, `close`) and `wait`. Each is a plain enum value:
-/// a request costs no allocation.
+/// the connection allocates nothing per request.
 ///
 /// States (`Phase`), each with the deadline it publishes:
 ///
