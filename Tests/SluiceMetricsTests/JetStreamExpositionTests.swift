@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import Testing
 @testable import SluiceMetrics
 
@@ -42,19 +43,7 @@ import Testing
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PROMTOOL"] != nil))
     func promtool_AcceptsTheJetStreamFamilies() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PROMTOOL"]!)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(PrometheusExposition.render(Self.snapshot)))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool: \(report)")
+        let (status, report) = try Promtool.checkMetrics(PrometheusExposition.render(Self.snapshot))
+        #expect(status == 0, "promtool: \(report)")
     }
 }

@@ -64,19 +64,8 @@ import Testing
         let sluice = try SluiceProcess(arguments: ["--sink", "discard", "--ack", ack])
         _ = try sluice.request(Self.post(#"[{"id":"a","data":{}},{"id":"","data":{}}]"#))
         let exposition = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").body
-        let promtool = Process()
-        promtool.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PROMTOOL"]!)
-        promtool.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        promtool.standardInput = input
-        promtool.standardOutput = output
-        promtool.standardError = output
-        try promtool.run()
-        input.fileHandleForWriting.write(Data(exposition))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        promtool.waitUntilExit()
-        #expect(promtool.terminationStatus == 0, "promtool check metrics: \(report)")
+        let (status, report) = try Promtool.checkMetrics(exposition)
+        #expect(status == 0, "promtool check metrics: \(report)")
         let text = String(decoding: exposition, as: UTF8.self)
         #expect(text.contains("# TYPE sluice_ack_wait_seconds histogram") == (ack == "durable"))
         if ack == "durable" { #expect(Self.value(text, "sluice_ack_wait_seconds_count") == 1) }
