@@ -11,6 +11,8 @@ import Synchronization
 /// the segment being written ends in `.open`. Start-up repairs what a crash left (see
 /// `SegmentDirectory`). A segment is rotated before the first batch that finds it at or over
 /// `maxSegmentBytes`, so a segment can exceed that bound by one batch; a batch is never split.
+/// A rotated segment is synced and renamed in the background (`SegmentFinisher`), at most two
+/// at a time, so the flusher never waits for a whole segment's fsync unless the disk is behind.
 ///
 /// Failure mode: a failed write throws `SinkError.writeFailed` and the segment is truncated
 /// back to its size before the batch (or set aside for repair if even that fails), so the
@@ -63,7 +65,7 @@ public final class FileSink: Sink {
         let (recovered, last) = try directory.recover()
         self.configuration = configuration
         self.recoveredSegments = recovered
-        writer = Mutex(SegmentWriter(directory: directory, last: last, configuration: configuration, calls: calls))
+        writer = Mutex(try SegmentWriter(directory: directory, last: last, configuration: configuration, calls: calls))
     }
 
     public func write(_ batch: [ResultSlab]) throws(SinkError) {
@@ -76,6 +78,11 @@ public final class FileSink: Sink {
             metrics.recordError()
             throw error
         }
+    }
+
+    /// Waits until every rotated segment is synced and renamed (for tests).
+    func waitUntilRotatedSegmentsAreFinished() {
+        writer.withLock { $0.waitUntilRotatedSegmentsAreFinished() }
     }
 
     public func close() throws(SinkError) {

@@ -13,12 +13,14 @@ struct SegmentWriter: ~Copyable {
     private let directory: SegmentDirectory
     private let configuration: FileSink.Configuration
     private let calls: FileSystemCalls
+    private let finisher: SegmentFinisher
     private var pieces = IOVectorScratch()
     private var current: OpenSegment?
     private var last: SegmentName?
     private var isClosed = false
 
-    init(directory: consuming SegmentDirectory, last: SegmentName?, configuration: FileSink.Configuration, calls: FileSystemCalls) {
+    init(directory: consuming SegmentDirectory, last: SegmentName?, configuration: FileSink.Configuration, calls: FileSystemCalls) throws(SinkError) {
+        finisher = try SegmentFinisher(directoryFD: directory.fd, directoryPath: directory.path, fsync: configuration.fsync, calls: calls)
         self.directory = directory
         self.last = last
         self.configuration = configuration
@@ -32,9 +34,17 @@ struct SegmentWriter: ~Copyable {
 
     /// Appends `batch` to the open segment, rotating first if the segment is full. Returns
     /// the bytes written. On failure the segment holds exactly what it held before.
+    ///
+    /// A failure of an earlier segment's background finish is thrown here first, before
+    /// anything is written, so the flusher reports it and retries this batch.
     mutating func write(_ batch: [ResultSlab]) throws(SinkError) -> Int {
         guard !isClosed else { throw .closed }
-        if let segment = current, segment.bytes >= configuration.maxSegmentBytes { try finishCurrent() }
+        if let failure = finisher.takeFailure() { throw failure }
+        if let segment = current, segment.bytes >= configuration.maxSegmentBytes {
+            // The full segment is synced and renamed in the background (SegmentFinisher).
+            finisher.finish(fd: segment.fd, name: segment.name)
+            current = nil
+        }
         if current == nil { current = try openNext() }
         guard let segment = current else { preconditionFailure("a segment was just opened") }
         var next = 0
@@ -53,10 +63,17 @@ struct SegmentWriter: ~Copyable {
         return written
     }
 
-    /// Finishes the open segment and refuses further writes. Idempotent.
+    /// Waits until every rotated segment is finished in the background (tests).
+    func waitUntilRotatedSegmentsAreFinished() {
+        finisher.waitUntilIdle()
+    }
+
+    /// Finishes the open segment, after every segment rotated before it, and refuses
+    /// further writes. Idempotent. Throws the first failure of any of them.
     mutating func close() throws(SinkError) {
         guard !isClosed else { return }
         isClosed = true
+        finisher.waitUntilIdle()
         do {
             try finishCurrent()
         } catch {
@@ -65,6 +82,7 @@ struct SegmentWriter: ~Copyable {
             current = nil
             throw error
         }
+        if let failure = finisher.takeFailure() { throw failure }
     }
 
     /// Undoes a partial batch: truncates the segment back to its size before the batch, or,
@@ -91,9 +109,10 @@ struct SegmentWriter: ~Copyable {
             rollback: .setAside(path: directory.pathOf(aside), truncateErrno: truncateErrno))
     }
 
-    /// Makes the open segment final: fsync (`.rotation`), rename to the finished name, close,
-    /// fsync the directory so the rename survives a crash. An empty segment is removed
-    /// instead. If the fsync or rename fails nothing changed and the segment stays current.
+    /// Makes the open segment final at close: fsync (`.rotation`), rename to the finished
+    /// name, close, fsync the directory so the rename survives a crash. An empty segment is
+    /// removed instead. If the fsync or rename fails nothing changed and the segment stays
+    /// current.
     private mutating func finishCurrent() throws(SinkError) {
         guard let segment = current else { return }
         let syncs = configuration.fsync != .never

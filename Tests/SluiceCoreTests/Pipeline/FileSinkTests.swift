@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Synchronization
 import Testing
@@ -207,6 +208,83 @@ import Testing
         for round in 0..<3 { try sink.write(batch(round..<(round + 1))) }
         try sink.close()
         #expect(syncs.withLock { $0 } == expectedSyncs)
+    }
+
+    @Test func rotation_DoesNotWaitForTheFullSegmentsFsync() throws {
+        let temp = try TemporaryDirectory()
+        // The first fsync (the rotated segment's, in the background) blocks until released.
+        let gate = DispatchSemaphore(value: 0)
+        let syncs = Mutex(0)
+        var calls = FileSystemCalls.system
+        calls.fsync = { fd in
+            if syncs.withLock({ count in defer { count += 1 }; return count == 0 }) { gate.wait() }
+            return Glibc.fsync(fd)
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 200, fsync: .rotation), calls: calls)
+        try sink.write(batch(0..<5))
+        try sink.write(batch(5..<10))  // finds the first segment full: rotates
+        #expect(eventually { syncs.withLock { $0 } == 1 }, "the rotated segment's fsync started")
+        // Its fsync is still blocked, yet batches keep being written (and rotated: each is
+        // over 200 bytes; two segments may wait, so this one does not block either).
+        try sink.write(batch(10..<15))
+        let whileSyncing = listDirectory(temp.path)
+        #expect(whileSyncing.count == 3 && whileSyncing.allSatisfy { SegmentName.parse($0)?.kind == .open },
+            "full segments keep their .open names until their fsync returns: \(whileSyncing)")
+        gate.signal()
+        sink.waitUntilRotatedSegmentsAreFinished()
+        #expect(listDirectory(temp.path).map { SegmentName.parse($0)?.kind } == [.finished, .finished, .open])
+        try sink.close()
+        #expect(try ids(in: temp.path) == (0..<15).map { "id\($0)" })
+        #expect(syncs.withLock { $0 } == 3, "one fsync per segment")
+    }
+
+    @Test func rotatedSegmentFsyncFailure_IsReportedByTheNextWrite_AndTheSegmentIsRepairedAtTheNextStart() throws {
+        let temp = try TemporaryDirectory()
+        let syncs = Mutex(0)
+        var calls = FileSystemCalls.system
+        calls.fsync = { fd in
+            if syncs.withLock({ count in defer { count += 1 }; return count == 0 }) {
+                errno = EIO
+                return -1
+            }
+            return Glibc.fsync(fd)
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 200, fsync: .rotation), calls: calls)
+        try sink.write(batch(0..<5))
+        let first = listDirectory(temp.path)[0]
+        try sink.write(batch(5..<10))  // rotates; the background fsync of the first segment fails
+        sink.waitUntilRotatedSegmentsAreFinished()
+        #expect(throws: SinkError.fileSystem(call: "fsync", path: temp.file(first), errno: EIO)) {
+            try sink.write(batch(10..<15))
+        }
+        #expect(sink.metrics.counters.errors == 1)
+        try sink.write(batch(10..<15))  // the flusher's retry: nothing of it was written before
+        try sink.close()
+        #expect(listDirectory(temp.path).contains(first), "left under its .open name for repair")
+        let restarted = try FileSink(configuration: .init(directory: temp.path))
+        #expect(restarted.recoveredSegments == 1)
+        try restarted.close()
+        #expect(try ids(in: temp.path) == (0..<15).map { "id\($0)" })
+    }
+
+    @Test func close_ReportsAFailedBackgroundFinish_AfterFinishingTheOpenSegment() throws {
+        let temp = try TemporaryDirectory()
+        let syncs = Mutex(0)
+        var calls = FileSystemCalls.system
+        calls.fsync = { fd in
+            if syncs.withLock({ count in defer { count += 1 }; return count == 0 }) {
+                errno = EIO
+                return -1
+            }
+            return Glibc.fsync(fd)
+        }
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 200, fsync: .rotation), calls: calls)
+        try sink.write(batch(0..<5))
+        let first = listDirectory(temp.path)[0]
+        try sink.write(batch(5..<10))
+        #expect(throws: SinkError.fileSystem(call: "fsync", path: temp.file(first), errno: EIO)) { try sink.close() }
+        let names = listDirectory(temp.path)
+        #expect(names.count == 2 && names[0] == first && SegmentName.parse(names[1])?.kind == .finished)
     }
 
     @Test func fsyncFailure_UnderEveryFlush_RollsTheBatchBack() throws {
