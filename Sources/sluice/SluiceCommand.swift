@@ -72,7 +72,7 @@ struct SluiceCommand: ParsableCommand {
     var processor = ProcessorKind.pooled
 
     @Option(help: "Most items the batch buffer holds; a batch that does not fit gets 503 + Retry-After.")
-    var bufferCapacity = 50_000
+    var bufferCapacity = 200_000
 
     @Option(help: "Most bytes the batch buffer holds (the memory its result slabs reserve).")
     var bufferBytes = ByteSizeOption(bytes: 64 << 20)

@@ -48,7 +48,7 @@ import Testing
             #expect((Self.value(after, "sluice_heap_allocations_total") ?? 0) > 0, "the malloc interposer counts")
             #expect(Self.value(after, "sluice_heap_allocation_counting") == 1)
         }
-        #expect(Self.value(after, "sluice_batch_buffer_capacity_items") == 50_000)
+        #expect(Self.value(after, "sluice_batch_buffer_capacity_items") == 200_000)
 
         let memory = try sluice.request("GET /debug/memory HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(memory.status == 200)
