@@ -78,6 +78,11 @@ final class SegmentFinisher: Sendable {
         if syncsData, let code = calls.sync(fd) {
             return .fileSystem(call: "fsync", path: directoryPath + "/" + name.open, errno: code)
         }
+        // sluice never reads a segment back: drop its pages from the page cache now (after the
+        // fsync they are clean; under `.never` this starts their writeback), rather than
+        // letting gigabytes of written NDJSON crowd out other memory until reclaim finds them.
+        // Advice only: its failure changes nothing stored.
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
         guard renameat(directoryFD, name.open, directoryFD, name.finished) == 0 else {
             return .fileSystem(call: "rename", path: "\(directoryPath)/\(name.open) to \(name.finished)", errno: errno)
         }

@@ -238,6 +238,56 @@ import Testing
         #expect(syncs.withLock { $0 } == 3, "one fsync per segment")
     }
 
+    /// Whether /tmp keeps file pages in the page cache that a disk backs (not tmpfs, where
+    /// the cache is the storage and advice to drop it is ignored).
+    private static var isTmpDiskBacked: Bool {
+        // The mount with the longest mount point that is a prefix of /tmp decides.
+        guard let mounts = try? readFile("/proc/self/mounts") else { return false }
+        var best: (point: String, type: String)?
+        for line in String(decoding: mounts, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 2 else { continue }
+            let point = String(fields[1])
+            let covers = point == "/" || point == "/tmp" || "/tmp".hasPrefix(point + "/")
+            if covers, point.count >= (best?.point.count ?? 0) { best = (point, String(fields[2])) }
+        }
+        guard let type = best?.type else { return false }
+        return !["tmpfs", "ramfs", "overlay"].contains(type)
+    }
+
+    /// Pages of `path` resident in the page cache.
+    private func residentPages(_ path: String) throws -> Int {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw TestFailure("open \(path) failed") }
+        defer { close(fd) }
+        var status = stat()
+        fstat(fd, &status)
+        let size = Int(status.st_size)
+        guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { throw TestFailure("mmap failed") }
+        defer { munmap(map, size) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var vector = [UInt8](repeating: 0, count: (size + page - 1) / page)
+        guard mincore(map, size, &vector) == 0 else { throw TestFailure("mincore failed") }
+        return vector.reduce(0) { $0 + Int($1 & 1) }
+    }
+
+    @Test(.enabled(if: isTmpDiskBacked, "needs a disk-backed /tmp"))
+    func finishedSegment_LeavesThePageCache() throws {
+        let temp = try TemporaryDirectory()
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 1 << 20, fsync: .rotation))
+        var next = 0
+        while listDirectory(temp.path).count < 2 {
+            try sink.write(batch(next..<(next + 300)))
+            next += 300
+        }
+        sink.waitUntilRotatedSegmentsAreFinished()
+        let names = listDirectory(temp.path)
+        #expect(SegmentName.parse(names[0])?.kind == .finished)
+        #expect(try residentPages(temp.file(names[0])) == 0, "written, synced and dropped from the cache")
+        #expect(try residentPages(temp.file(names[1])) > 0, "the open segment's pages are still cached")
+        try sink.close()
+    }
+
     @Test func rotatedSegmentFsyncFailure_IsReportedByTheNextWrite_AndTheSegmentIsRepairedAtTheNextStart() throws {
         let temp = try TemporaryDirectory()
         let syncs = Mutex(0)
