@@ -30,7 +30,9 @@ final class ConnectionEvents: Sendable {
     }
 
     static let onDisconnected: natsConnectionHandler = { _, closure in
-        guard let events = from(closure), events.hasConnected.load(ordering: .relaxed) else { return }
+        // Not when the sink closes the connection: that is no loss.
+        guard let events = from(closure), events.hasConnected.load(ordering: .relaxed),
+              !events.isClosing.load(ordering: .acquiring) else { return }
         events.metrics.recordDisconnect()
         events.handler(.disconnected)
     }

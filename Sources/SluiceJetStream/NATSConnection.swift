@@ -49,7 +49,7 @@ final class NATSConnection: @unchecked Sendable {
                 if status == NATS_OK { status = natsConnection_Connect(&connection, options) }
                 if status == NATS_NOT_YET_CONNECTED { status = NATS_OK }
             } else if status != NATS_OK {
-                reason = Self.refusal(status)
+                reason = Self.refusal(status, isTLS: configuration.tls != nil)
             }
         }
         guard status == NATS_OK, let connection else {
@@ -99,7 +99,7 @@ final class NATSConnection: @unchecked Sendable {
     var isConnected: Bool { natsConnection_Status(connection) == NATS_CONN_STATUS_CONNECTED }
 
     /// What a failed first connect means, with the options that may fix it.
-    private static func refusal(_ status: natsStatus) -> String {
+    private static func refusal(_ status: natsStatus, isTLS: Bool) -> String {
         let detail = NATSText.lastError(status)
         switch status {
         case NATS_CONNECTION_AUTH_FAILED, NATS_NOT_PERMITTED:
@@ -109,7 +109,9 @@ final class NATSConnection: @unchecked Sendable {
         case NATS_SECURE_CONNECTION_REQUIRED, NATS_SECURE_CONNECTION_WANTED:
             return "TLS is required on one side only (\(detail)); use tls:// URLs or --nats-tls-ca, or turn TLS on at the server"
         default:
-            return detail
+            // A server that verifies client certificates closes the connection on a missing or
+            // untrusted one after the handshake: the client sees it only as a protocol error.
+            return isTLS ? "\(detail) (a server that verifies client certificates closes the connection on a missing or untrusted one: check --nats-tls-cert and --nats-tls-key)" : detail
         }
     }
 
