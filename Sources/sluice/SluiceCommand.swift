@@ -84,10 +84,10 @@ struct SluiceCommand: ParsableCommand {
     @Option(help: "PEM file of the CA certificates that signed the NATS servers' certificates: turns TLS on (tls:// URLs turn it on too, with the system's trust store).")
     var natsTlsCa: String?
 
-    @Option(help: "PEM client certificate (chain) for mutual TLS with the NATS servers, with --nats-tls-key.")
+    @Option(help: "PEM client certificate (chain) for mutual TLS with the NATS servers (its key in --nats-tls-key)")
     var natsTlsCert: String?
 
-    @Option(help: "PEM private key of --nats-tls-cert.")
+    @Option(help: "PEM private key of the --nats-tls-cert certificate")
     var natsTlsKey: String?
 
     @Option(help: "pooled (the zero-copy, pooled path) or naive (allocation-heavy, for A/B comparison).")
