@@ -617,14 +617,22 @@ check "promtool check rules deploy/prometheus/alerts.yml" "$promtool" check rule
 promtool_test() { (cd "$1" && "$promtool" test rules alerts.test.yml); }
 check "promtool test rules deploy/prometheus/alerts.test.yml (every alert fires on its case, stays quiet on the look-alikes)" \
   promtool_test "$deploy/prometheus"
-mkdir -p "$work/mutant"
-sed 's#/ sluice_memory_limit_bytes > 0.9)#/ sluice_memory_limit_bytes > 0.95)#' "$deploy/prometheus/alerts.yml" >"$work/mutant/alerts.yml"
-cp "$deploy/prometheus/alerts.test.yml" "$work/mutant/"
-if cmp -s "$deploy/prometheus/alerts.yml" "$work/mutant/alerts.yml"; then
-  fail "alert unit tests catch a changed threshold (negative control): the mutation did not apply"
-else
-  reject "alert unit tests catch a changed threshold (negative control)" promtool_test "$work/mutant"
-fi
+# One mutant per kind of rule: a threshold (memory), a counter window (the JetStream reconnect
+# storm) and a join that keeps JetStream sinks out of the generic sink alert.
+mutant=0
+for mutation in 's#/ sluice_memory_limit_bytes > 0.9)#/ sluice_memory_limit_bytes > 0.95)#' \
+                's#sluice_nats_reconnects_total\[10m\])) > 3#sluice_nats_reconnects_total[10m])) > 12#' \
+                's# unless on (job, instance) sluice_nats_connected$##'; do
+  mutant=$((mutant + 1))
+  mkdir -p "$work/mutant$mutant"
+  sed "$mutation" "$deploy/prometheus/alerts.yml" >"$work/mutant$mutant/alerts.yml"
+  cp "$deploy/prometheus/alerts.test.yml" "$work/mutant$mutant/"
+  if cmp -s "$deploy/prometheus/alerts.yml" "$work/mutant$mutant/alerts.yml"; then
+    fail "alert unit tests catch a changed rule (negative control $mutant, $mutation): the mutation did not apply"
+  else
+    reject "alert unit tests catch a changed rule (negative control $mutant: $mutation)" promtool_test "$work/mutant$mutant"
+  fi
+done
 
 # ----------------------------------------------------------------------------------------------
 # Grafana
