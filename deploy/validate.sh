@@ -421,7 +421,33 @@ urls = (value("SLUICE_NATS_URL") or "").split(",")
 if not all(re.fullmatch(r"(nats|tls)://[^\s,/]+(:\d+)?", u.strip()) for u in urls): err(f"SLUICE_NATS_URL {urls} is not a list of nats:// URLs")
 replicas = value("SLUICE_NATS_REPLICAS", "1")
 if not replicas.isdigit() or not 1 <= int(replicas) <= 5: err(f"SLUICE_NATS_REPLICAS {replicas} is not 1 to 5")
-if pod.get("volumes") or c.get("volumeMounts"): err("the JetStream variant mounts no volume: each replica keeps nothing")
+# Volumes: only Secrets (the NATS credentials), read-only, readable by the pod's user and no
+# one else; every NATS file option points into one of them; no secret as a plain value.
+volumes = {v["name"]: v for v in pod.get("volumes", [])}
+for v in volumes.values():
+    if set(v) - {"name", "secret"}: err(f"volume {v['name']} is not a Secret: the JetStream variant keeps nothing on disk")
+mounts = c.get("volumeMounts", [])
+for m in mounts:
+    if m["name"] not in volumes: err(f"volumeMount {m['name']} has no volume")
+    if m.get("readOnly") is not True: err(f"volumeMount {m['name']} is not read-only")
+    if "subPath" in m: err(f"volumeMount {m['name']} uses a subPath: a Secret update (a rotated .creds file) would never reach it")
+for name in ("SLUICE_NATS_CREDS", "SLUICE_NATS_PASSWORD_FILE", "SLUICE_NATS_TOKEN_FILE", "SLUICE_NATS_TLS_CA", "SLUICE_NATS_TLS_CERT", "SLUICE_NATS_TLS_KEY"):
+    path = value(name)
+    if path is None: continue
+    mount = next((m for m in mounts if m["name"] in volumes and path.startswith(m["mountPath"].rstrip("/") + "/")), None)
+    if mount is None:
+        err(f"{name}={path} is not in a mounted Secret"); continue
+    secret = volumes[mount["name"]]["secret"]
+    items = secret.get("items")
+    if items is not None and path[len(mount["mountPath"].rstrip("/")) + 1:] not in [i["path"] for i in items]:
+        err(f"{name}={path}: no item of Secret {secret.get('secretName')} is mounted there")
+    mode = secret.get("defaultMode", 0o644)
+    if mode & 0o007: err(f"Secret {secret.get('secretName')} files are readable by any user (defaultMode {oct(mode)})")
+    if mode & 0o040 and pod.get("securityContext", {}).get("fsGroup") != pod.get("securityContext", {}).get("runAsGroup"):
+        err(f"Secret {secret.get('secretName')} is group-readable but fsGroup is not the pod's group: sluice could not read it")
+for name in ("SLUICE_NATS_PASSWORD", "SLUICE_NATS_TOKEN"):
+    if name in env and "secretKeyRef" not in env[name].get("valueFrom", {}): err(f"{name} must come from a Secret (valueFrom.secretKeyRef)")
+if any("@" in u for u in urls): err("SLUICE_NATS_URL carries credentials: use the Secret")
 if "SLUICE_DATA_DIR" in env: err("SLUICE_DATA_DIR is set although no file sink runs")
 rolling = spec.get("strategy", {}).get("rollingUpdate", {})
 if spec.get("strategy", {}).get("type") != "RollingUpdate" or str(rolling.get("maxUnavailable")) != "0":
@@ -479,11 +505,14 @@ for e in errors: print("ERROR:", e)
 sys.exit(1 if errors else 0)
 PY
 }
-check "Kubernetes JetStream variant: sink and NATS settings, no volume, ports, probes, memory, grace period, sandbox, rolling update, selectors" \
+check "Kubernetes JetStream variant: sink and NATS settings, only the credentials' Secret mounted, ports, probes, memory, grace period, sandbox, rolling update, selectors" \
   k8s_jetstream_consistency "$deploy"/kubernetes/jetstream/*.yaml "$deploy"/kubernetes/monitoring/*.yaml
 sed 's/^              value: jetstream/              value: file/' "$deploy/kubernetes/jetstream/deployment.yaml" >"$work/jetstream.file-sink.yaml"
 reject "Kubernetes JetStream variant rejects a Deployment with another sink (negative control)" \
   k8s_jetstream_consistency "$work/jetstream.file-sink.yaml" "$deploy/kubernetes/jetstream/service.yaml" "$deploy/kubernetes/jetstream/hpa.yaml" "$deploy/kubernetes/jetstream/pdb.yaml"
+sed 's/^            defaultMode: 0440/            defaultMode: 0444/' "$deploy/kubernetes/jetstream/deployment.yaml" >"$work/jetstream.world-readable.yaml"
+reject "Kubernetes JetStream variant rejects NATS credentials readable by any user (negative control)" \
+  k8s_jetstream_consistency "$work/jetstream.world-readable.yaml" "$deploy/kubernetes/jetstream/service.yaml" "$deploy/kubernetes/jetstream/hpa.yaml" "$deploy/kubernetes/jetstream/pdb.yaml"
 
 # ----------------------------------------------------------------------------------------------
 # systemd
@@ -617,14 +646,22 @@ check "promtool check rules deploy/prometheus/alerts.yml" "$promtool" check rule
 promtool_test() { (cd "$1" && "$promtool" test rules alerts.test.yml); }
 check "promtool test rules deploy/prometheus/alerts.test.yml (every alert fires on its case, stays quiet on the look-alikes)" \
   promtool_test "$deploy/prometheus"
-mkdir -p "$work/mutant"
-sed 's#/ sluice_memory_limit_bytes > 0.9)#/ sluice_memory_limit_bytes > 0.95)#' "$deploy/prometheus/alerts.yml" >"$work/mutant/alerts.yml"
-cp "$deploy/prometheus/alerts.test.yml" "$work/mutant/"
-if cmp -s "$deploy/prometheus/alerts.yml" "$work/mutant/alerts.yml"; then
-  fail "alert unit tests catch a changed threshold (negative control): the mutation did not apply"
-else
-  reject "alert unit tests catch a changed threshold (negative control)" promtool_test "$work/mutant"
-fi
+# One mutant per kind of rule: a threshold (memory), a counter window (the JetStream reconnect
+# storm) and a join that keeps JetStream sinks out of the generic sink alert.
+mutant=0
+for mutation in 's#/ sluice_memory_limit_bytes > 0.9)#/ sluice_memory_limit_bytes > 0.95)#' \
+                's#sluice_nats_reconnects_total\[10m\])) > 3#sluice_nats_reconnects_total[10m])) > 12#' \
+                's# unless on (job, instance) sluice_nats_connected$##'; do
+  mutant=$((mutant + 1))
+  mkdir -p "$work/mutant$mutant"
+  sed "$mutation" "$deploy/prometheus/alerts.yml" >"$work/mutant$mutant/alerts.yml"
+  cp "$deploy/prometheus/alerts.test.yml" "$work/mutant$mutant/"
+  if cmp -s "$deploy/prometheus/alerts.yml" "$work/mutant$mutant/alerts.yml"; then
+    fail "alert unit tests catch a changed rule (negative control $mutant, $mutation): the mutation did not apply"
+  else
+    reject "alert unit tests catch a changed rule (negative control $mutant: $mutation)" promtool_test "$work/mutant$mutant"
+  fi
+done
 
 # ----------------------------------------------------------------------------------------------
 # Grafana

@@ -8,8 +8,9 @@ cd "$root"
 
 source "$root/scripts/packages.sh"
 # libnats-dev: the NATS C client the JetStream sink links; nats-server: the real servers the
-# JetStream tests start (on probed loopback ports; they are skipped, saying so, without it).
-install_packages zlib1g-dev libcurl4-openssl-dev libnats-dev nats-server
+# JetStream tests start (on probed loopback ports; they are skipped, saying so, without it);
+# openssl: the command that makes the CA and certificates of the JetStream TLS tests.
+install_packages zlib1g-dev libcurl4-openssl-dev libnats-dev nats-server openssl
 
 # JSONTestSuite corpus for the strict scanner's conformance test, when it is beside the repo.
 if [ -z "${SLUICE_JSON_SUITE:-}" ] && [ -d "$root/../shared/conformance/json" ]; then

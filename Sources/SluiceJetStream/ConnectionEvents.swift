@@ -12,6 +12,10 @@ final class ConnectionEvents: Sendable {
     // Set once the first connection is up, so a later loss counts as a disconnection and the
     // next success as a reconnect. Relaxed: only the callback thread reads and writes it.
     private let hasConnected = Atomic<Bool>(false)
+    // Set by `NATSConnection.close` before it closes: a closed callback without it is the
+    // client giving up (every server refused it, e.g. its credentials), which nothing undoes.
+    private let isClosing = Atomic<Bool>(false)
+    private let closedReason = Mutex<String?>(nil)
 
     init(metrics: JetStreamMetrics, handler: @escaping @Sendable (JetStreamEvent) -> Void) {
         self.metrics = metrics
@@ -26,7 +30,9 @@ final class ConnectionEvents: Sendable {
     }
 
     static let onDisconnected: natsConnectionHandler = { _, closure in
-        guard let events = from(closure), events.hasConnected.load(ordering: .relaxed) else { return }
+        // Not when the sink closes the connection: that is no loss.
+        guard let events = from(closure), events.hasConnected.load(ordering: .relaxed),
+              !events.isClosing.load(ordering: .acquiring) else { return }
         events.metrics.recordDisconnect()
         events.handler(.disconnected)
     }
@@ -37,11 +43,27 @@ final class ConnectionEvents: Sendable {
         events.handler(.reconnected(url: connectedURL(connection)))
     }
 
-    /// The last callback of a connection: gives back the reference the callbacks held.
-    static let onClosed: natsConnectionHandler = { _, closure in
+    /// The last callback of a connection: notes why the client gave up when the sink did not
+    /// close it, and gives back the reference the callbacks held.
+    static let onClosed: natsConnectionHandler = { connection, closure in
         guard let closure else { return }
+        let events = Unmanaged<ConnectionEvents>.fromOpaque(closure).takeUnretainedValue()
+        if !events.isClosing.load(ordering: .acquiring) {
+            var text: UnsafePointer<CChar>?
+            let status = connection.map { natsConnection_GetLastError($0, &text) } ?? NATS_CONNECTION_CLOSED
+            let detail = text.map { NATSText.withoutSourceLocation(String(cString: $0)) }.flatMap { $0.isEmpty ? nil : $0 } ?? status.text
+            let reason = "the NATS client closed the connection for good: \(detail)"
+            events.closedReason.withLock { $0 = reason }
+            events.handler(.connectionClosed(reason: reason))
+        }
         Unmanaged<ConnectionEvents>.fromOpaque(closure).release()
     }
+
+    /// Why the client closed the connection by itself, or nil while it has not.
+    var failure: String? { closedReason.withLock { $0 } }
+
+    /// The sink is closing the connection: the closed callback that follows is expected.
+    func closing() { isClosing.store(true, ordering: .releasing) }
 
     static let onError: natsErrHandler = { _, _, status, closure in
         guard let events = from(closure) else { return }
@@ -51,7 +73,7 @@ final class ConnectionEvents: Sendable {
     /// Marks the connection made by `natsConnection_Connect` itself (no callback reports it).
     func connectedAtStart(url: String) {
         hasConnected.store(true, ordering: .relaxed)
-        handler(.connected(url: url))
+        handler(.connected(url: NATSURL.redacted(url)))
     }
 
     func report(_ event: JetStreamEvent) { handler(event) }
@@ -63,6 +85,6 @@ final class ConnectionEvents: Sendable {
     static func connectedURL(_ connection: OpaquePointer?) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard let connection, natsConnection_GetConnectedUrl(connection, &buffer, buffer.count) == NATS_OK else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return NATSURL.redacted(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 }

@@ -32,12 +32,19 @@ public struct JetStreamConfiguration: Sendable, Equatable {
     public var reconnectWait: Duration
     /// The connection's name, shown by the server's monitoring (`/connz`).
     public var connectionName: String
+    /// How the sink proves who it is (a user and password, a token, a JWT `.creds` file), or
+    /// `.none` (credentials in a URL's userinfo still apply).
+    public var authentication: NATSAuthentication
+    /// TLS settings; nil: TLS only when a URL says `tls://` or the server requires it, with the
+    /// system's trust store.
+    public var tls: NATSTLS?
 
     public init(
         urls: [String] = ["nats://127.0.0.1:4222"], subject: String = "sluice.items", stream: String = "SLUICE",
         replicas: Int = 1, ackTimeout: Duration = .seconds(5), maxPendingAcks: Int = 8192,
         duplicateWindow: Duration = .seconds(120), connectTimeout: Duration = .seconds(2),
-        reconnectWait: Duration = .milliseconds(250), connectionName: String = "sluice"
+        reconnectWait: Duration = .milliseconds(250), connectionName: String = "sluice",
+        authentication: NATSAuthentication = .none, tls: NATSTLS? = nil
     ) {
         self.urls = urls
         self.subject = subject
@@ -49,6 +56,8 @@ public struct JetStreamConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.reconnectWait = reconnectWait
         self.connectionName = connectionName
+        self.authentication = authentication
+        self.tls = tls
     }
 
     /// Why the configuration cannot work, or nil. Checked by `JetStreamSink.init` (a trap) and
@@ -65,6 +74,10 @@ public struct JetStreamConfiguration: Sendable, Equatable {
         if ackTimeout < .milliseconds(1) { return "the ack timeout must be at least 1 ms" }
         if maxPendingAcks < 1 { return "the most messages awaiting their PubAck must be positive" }
         if duplicateWindow < .milliseconds(100) { return "the duplicate window must be at least 100 ms" }
+        if let problem = authentication.problem { return problem }
+        if let tls, (tls.certificateFile == nil) != (tls.keyFile == nil) {
+            return "a TLS client certificate needs its key, and a key its certificate"
+        }
         return nil
     }
 
@@ -76,6 +89,63 @@ public struct JetStreamConfiguration: Sendable, Equatable {
             !token.isEmpty && token.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "*") && $0 != UInt8(ascii: ">") }
         }
     }
+}
+
+/// How the sink authenticates to the NATS servers. Its description never shows a secret.
+public enum NATSAuthentication: Sendable, Equatable, CustomStringConvertible {
+    case none
+    case userPassword(user: String, password: String)
+    case token(String)
+    /// A JWT `.creds` file (the user JWT and its NKey seed), which the client reads again at
+    /// every connect: a rotated file applies from the next reconnect.
+    case credentialsFile(path: String)
+
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .userPassword(let user, _): "user \(user) with a password"
+        case .token: "a token"
+        case .credentialsFile(let path): "credentials file \(path)"
+        }
+    }
+
+    var problem: String? {
+        switch self {
+        case .none, .credentialsFile: nil
+        case .userPassword(let user, let password): user.isEmpty || password.isEmpty ? "a NATS user needs a password, and a password a user" : nil
+        case .token(let token): token.isEmpty ? "the NATS token is empty" : nil
+        }
+    }
+}
+
+/// TLS to the NATS servers: the CA that signed their certificates and, for mutual TLS, the
+/// client's certificate chain and key (PEM files, read when the sink connects).
+public struct NATSTLS: Sendable, Equatable {
+    /// CA certificates trusted for the servers' certificates; nil: the system's trust store.
+    public var caFile: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
+/// Server URLs as logs may show them: the userinfo (a user and password, or a token) of
+/// `nats://alice:secret@host:4222` becomes `nats://***@host:4222`.
+public enum NATSURL {
+    public static func redacted(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        var authorityStart = 0
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) { authorityStart = colon + 3 }
+        let authorityEnd = bytes[authorityStart...].firstIndex { "/?#".utf8.contains($0) } ?? bytes.count
+        guard let at = bytes[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) else { return url }
+        return String(decoding: bytes[..<authorityStart], as: UTF8.self) + "***" + String(decoding: bytes[at...], as: UTF8.self)
+    }
+
+    public static func redacted(_ urls: [String]) -> String { urls.map { redacted($0) }.joined(separator: ",") }
 }
 
 extension Duration {

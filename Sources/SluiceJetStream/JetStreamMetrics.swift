@@ -52,6 +52,10 @@ public enum JetStreamEvent: Sendable, Equatable {
     case reconnected(url: String)
     /// An error the client reported outside any call (a slow consumer, a permission error).
     case asynchronousError(String)
+    /// The client closed the connection by itself and will not reconnect (every server
+    /// refused it, e.g. its credentials): writes fail from now on, `JetStreamSink.failure`
+    /// says why.
+    case connectionClosed(reason: String)
     /// The sink created the stream.
     case streamCreated(name: String, subject: String, replicas: Int)
     /// The stream existed; the sink uses it as it is.

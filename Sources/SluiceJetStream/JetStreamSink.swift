@@ -73,6 +73,11 @@ public final class JetStreamSink: Sink {
     /// Whether the connection to a server is up now.
     public var isConnected: Bool { connection.isConnected }
 
+    /// Why the client closed the connection by itself (every server refused it, e.g. after the
+    /// credentials changed on the servers), or nil. Nothing reconnects after it: every write
+    /// fails, and the service reports it on `/healthz` so that its supervisor restarts it.
+    public var failure: String? { connection.events.failure }
+
     /// The largest message the server accepts (its `max_payload`, headers included), as it
     /// said when the client connected; nil before the first connection.
     public var serverMaxPayloadBytes: Int? {
@@ -118,7 +123,8 @@ public final class JetStreamSink: Sink {
     private func publish(_ batch: [ResultSlab], state: inout State) throws(SinkError) -> Int {
         guard !state.isClosed else { throw .closed }
         guard connection.isConnected else {
-            throw .unavailable(destination: destination, reason: "not connected to a NATS server (the client keeps reconnecting)")
+            throw .unavailable(destination: destination,
+                               reason: connection.events.failure ?? "not connected to a NATS server (the client keeps reconnecting)")
         }
         if !state.isStreamReady {
             try setUpStream()

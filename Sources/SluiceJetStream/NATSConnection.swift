@@ -21,10 +21,13 @@ final class NATSConnection: @unchecked Sendable {
     let inbox: String
     let events: ConnectionEvents
 
-    /// Connects (or starts connecting) to `configuration.urls`. Throws only for what retrying
-    /// cannot fix: a malformed URL, no memory.
+    /// Connects (or starts connecting) to `configuration.urls`. Throws for what retrying
+    /// cannot fix: a malformed URL, an unreadable or invalid certificate or credentials file, a
+    /// server that refused the credentials or failed the TLS handshake on the first attempt.
+    /// Only when no server could be reached at all does the client go on trying in the
+    /// background.
     init(configuration: JetStreamConfiguration, events: ConnectionEvents) throws(SinkError) {
-        let destination = "NATS \(configuration.urls.joined(separator: ","))"
+        let destination = "NATS \(NATSURL.redacted(configuration.urls))"
         var options: OpaquePointer?
         guard natsOptions_Create(&options) == NATS_OK, let options else {
             throw .unavailable(destination: destination, reason: NATSText.lastError(NATS_NO_MEMORY))
@@ -33,15 +36,25 @@ final class NATSConnection: @unchecked Sendable {
         // Retained by the callbacks until the connection's closed callback, its last one.
         let closure = Unmanaged.passRetained(events).toOpaque()
         var status = Self.apply(configuration, closure: closure, to: options)
+        var reason: String?
         var connection: OpaquePointer?
         if status == NATS_OK {
+            // A first attempt in the foreground, so that a refusal (credentials, TLS) stops the
+            // start with its reason instead of a background loop that would end in a closed
+            // connection. The client reports no callback for a connect that failed.
             status = natsConnection_Connect(&connection, options)
-            // Not yet connected: the client keeps trying in the background.
-            if status == NATS_NOT_YET_CONNECTED { status = NATS_OK }
+            if status == NATS_NO_SERVER {
+                // Nothing answered yet (servers still starting): keep trying in the background.
+                status = natsOptions_SetRetryOnFailedConnect(options, true, ConnectionEvents.onConnected, closure)
+                if status == NATS_OK { status = natsConnection_Connect(&connection, options) }
+                if status == NATS_NOT_YET_CONNECTED { status = NATS_OK }
+            } else if status != NATS_OK {
+                reason = Self.refusal(status, isTLS: configuration.tls != nil)
+            }
         }
         guard status == NATS_OK, let connection else {
             Unmanaged<ConnectionEvents>.fromOpaque(closure).release()
-            throw .unavailable(destination: destination, reason: NATSText.lastError(status))
+            throw .unavailable(destination: destination, reason: reason ?? NATSText.lastError(status))
         }
         var jetStreamOptions = jsOptions()
         jsOptions_Init(&jetStreamOptions)
@@ -85,8 +98,26 @@ final class NATSConnection: @unchecked Sendable {
     /// Whether the connection is up now (not connecting, reconnecting or closed).
     var isConnected: Bool { natsConnection_Status(connection) == NATS_CONN_STATUS_CONNECTED }
 
+    /// What a failed first connect means, with the options that may fix it.
+    private static func refusal(_ status: natsStatus, isTLS: Bool) -> String {
+        let detail = NATSText.lastError(status)
+        switch status {
+        case NATS_CONNECTION_AUTH_FAILED, NATS_NOT_PERMITTED:
+            return "the server refused the credentials (\(detail)); check --nats-user with --nats-password-file or SLUICE_NATS_PASSWORD, --nats-token-file or SLUICE_NATS_TOKEN, or --nats-creds"
+        case NATS_SSL_ERROR:
+            return "the TLS handshake failed (\(detail)); check --nats-tls-ca (the CA that signed the servers' certificates) and, for mutual TLS, --nats-tls-cert and --nats-tls-key"
+        case NATS_SECURE_CONNECTION_REQUIRED, NATS_SECURE_CONNECTION_WANTED:
+            return "TLS is required on one side only (\(detail)); use tls:// URLs or --nats-tls-ca, or turn TLS on at the server"
+        default:
+            // A server that verifies client certificates closes the connection on a missing or
+            // untrusted one after the handshake: the client sees it only as a protocol error.
+            return isTLS ? "\(detail) (a server that verifies client certificates closes the connection on a missing or untrusted one: check --nats-tls-cert and --nats-tls-key)" : detail
+        }
+    }
+
     /// Closes the connection; the objects stay valid (for `isConnected`) until `deinit`.
     func close() {
+        events.closing()
         natsSubscription_Unsubscribe(acks)
         natsConnection_Close(connection)
     }
@@ -108,13 +139,33 @@ final class NATSConnection: @unchecked Sendable {
             { natsOptions_SetIOBufSize(options, 256 << 10) },
             // Stream lookups during a disconnection fail at once instead of waiting it out.
             { natsOptions_SetFailRequestsOnDisconnect(options, true) },
-            { natsOptions_SetRetryOnFailedConnect(options, true, ConnectionEvents.onConnected, closure) },
             { natsOptions_SetDisconnectedCB(options, ConnectionEvents.onDisconnected, closure) },
             { natsOptions_SetReconnectedCB(options, ConnectionEvents.onReconnected, closure) },
             { natsOptions_SetClosedCB(options, ConnectionEvents.onClosed, closure) },
             { natsOptions_SetErrorHandler(options, ConnectionEvents.onError, closure) },
         ]
         for step in steps where status == NATS_OK { status = step() }
+        if status == NATS_OK { status = applyAuthentication(configuration.authentication, to: options) }
+        if status == NATS_OK, let tls = configuration.tls { status = applyTLS(tls, to: options) }
+        return status
+    }
+
+    private static func applyAuthentication(_ authentication: NATSAuthentication, to options: OpaquePointer) -> natsStatus {
+        switch authentication {
+        case .none: NATS_OK
+        case .userPassword(let user, let password): natsOptions_SetUserInfo(options, user, password)
+        case .token(let token): natsOptions_SetToken(options, token)
+        case .credentialsFile(let path): natsOptions_SetUserCredentialsFromFiles(options, path, nil)
+        }
+    }
+
+    /// TLS on, the CA and the client certificate loaded (the client checks the files here).
+    private static func applyTLS(_ tls: NATSTLS, to options: OpaquePointer) -> natsStatus {
+        var status = natsOptions_SetSecure(options, true)
+        if status == NATS_OK, let caFile = tls.caFile { status = natsOptions_LoadCATrustedCertificates(options, caFile) }
+        if status == NATS_OK, let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {
+            status = natsOptions_LoadCertificatesChain(options, certificateFile, keyFile)
+        }
         return status
     }
 }
@@ -133,8 +184,14 @@ enum NATSText {
     /// status's own text.
     static func lastError(_ status: natsStatus) -> String {
         var last = NATS_OK
-        if let text = nats_GetLastError(&last), last != NATS_OK, text.pointee != 0 { return String(cString: text) }
+        if let text = nats_GetLastError(&last), last != NATS_OK, text.pointee != 0 { return withoutSourceLocation(String(cString: text)) }
         return status.text
+    }
+
+    /// The text without the client's leading `(conn.c:1905): `.
+    static func withoutSourceLocation(_ text: String) -> String {
+        guard text.first == "(", let close = text.firstIndex(of: ")"), text[close...].hasPrefix("): ") else { return text }
+        return String(text[text.index(close, offsetBy: 3)...])
     }
 }
 

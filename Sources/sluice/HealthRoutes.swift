@@ -15,22 +15,30 @@ final class ServerReference: Sendable {
     var isDraining: Bool { server?.isDraining ?? true }
 }
 
-/// `GET /healthz` (the process serves), `GET /readyz` (it takes traffic: not while draining or
+/// `GET /healthz` (the process serves, and its sink can still write: 503 once the JetStream
+/// client has given up its connection, which only a restart undoes), `GET /readyz` (it takes traffic: not while draining or
 /// shedding load), `GET /metrics` (Prometheus text 0.0.4) and `GET /debug/memory` (JSON).
 ///
 /// The health routes answer on every listener; the admin routes on the admin listener when
 /// there is one (`--admin-port`), else on the main one.
 enum OperationalRoutes {
     /// /healthz, /readyz, /metrics and /debug/memory.
-    static func make(server: ServerReference, observability: Observability) -> [Route] {
-        health(server: server, observability: observability) + admin(observability: observability)
+    static func make(server: ServerReference, observability: Observability,
+                     sinkFailure: @escaping @Sendable () -> String? = { nil }) -> [Route] {
+        health(server: server, observability: observability, sinkFailure: sinkFailure) + admin(observability: observability)
     }
 
-    /// /healthz and /readyz.
-    static func health(server: ServerReference, observability: Observability) -> [Route] {
+    /// /healthz and /readyz; `sinkFailure` says why the sink can never write again, or nil.
+    static func health(server: ServerReference, observability: Observability,
+                       sinkFailure: @escaping @Sendable () -> String? = { nil }) -> [Route] {
         [
             Route("/healthz", methods: [.get], allow: "GET, HEAD") { _, response in
-                response.body.write("{\"status\":\"ok\"}")
+                if let failure = sinkFailure() {
+                    response.status = .serviceUnavailable
+                    response.body.write(string: "{\"status\":\"failed\",\"error\":\"\(OperationalRoutes.jsonSafe(failure))\"}")
+                } else {
+                    response.body.write("{\"status\":\"ok\"}")
+                }
             },
             Route("/readyz", methods: [.get], allow: "GET, HEAD") { _, response in
                 if server.isDraining {
@@ -46,6 +54,11 @@ enum OperationalRoutes {
                 }
             },
         ]
+    }
+
+    /// `text` without what a JSON string would need escaped (quotes, backslashes, controls).
+    private static func jsonSafe(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\"" && $0 != "\\" }.map(Character.init))
     }
 
     /// /metrics and /debug/memory.

@@ -68,7 +68,13 @@ final class Pipeline: Sendable {
         case .discard:
             sink = DiscardSink()
         case .jetstream:
-            sink = try JetStreamSink(configuration: settings.jetStream) { [logger] event in Pipeline.log(event, to: logger) }
+            do {
+                sink = try JetStreamSink(configuration: settings.jetStream) { [logger] event in Pipeline.log(event, to: logger) }
+            } catch .unavailable(let destination, let reason) {
+                throw StartupError(message: "--sink jetstream: cannot use \(destination): \(reason)")
+            } catch {
+                throw StartupError(message: "--sink jetstream: \(error)")
+            }
         }
         maxBodyBytes = Self.maxBodyBytes(settings: settings, sink: sink, logger: logger)
         flusher = Flusher(buffer: buffer, sink: sink, pool: pool, configuration: .init(flushInterval: settings.flushInterval),
@@ -160,6 +166,9 @@ final class Pipeline: Sendable {
             jetStream: jetStream)
     }
 
+    /// Why the sink can never write again (the JetStream client gave up its connection), or nil.
+    var sinkFailure: String? { (sink as? JetStreamSink)?.failure }
+
     /// `--max-body`, or less with the JetStream sink: a record larger than the server's
     /// `max_payload` could never be published, and its batch would block the flusher for good.
     private static func maxBodyBytes(settings: Settings, sink: any Sink, logger: Logger) -> Int {
@@ -186,6 +195,9 @@ final class Pipeline: Sendable {
             logger.notice("reconnected to NATS", metadata: ["url": "\(url)"])
         case .asynchronousError(let text):
             logger.error("NATS client error", metadata: ["error": "\(text)"])
+        case .connectionClosed(let reason):
+            logger.critical("NATS connection closed for good: nothing can be published until sluice restarts; /healthz answers 503",
+                            metadata: ["reason": "\(reason)"])
         case .streamCreated(let name, let subject, let replicas):
             logger.notice("created JetStream stream", metadata: ["stream": "\(name)", "subject": "\(subject)", "replicas": "\(replicas)", "storage": "file"])
         case .streamFound(let name, let subjects, let replicas, let storage):

@@ -50,7 +50,7 @@ final class Service: Sendable {
             logger: logger)
         self.observability = observability
         let batch = pipeline.route(observability: observability, access: access?.control)
-        let health = OperationalRoutes.health(server: reference, observability: observability)
+        let health = OperationalRoutes.health(server: reference, observability: observability, sinkFailure: { pipeline.sinkFailure })
         let operations = OperationalRoutes.admin(observability: observability)
         let mainRoutes = admin == nil ? [batch] + health + operations : [batch] + health
         let server = try HTTPServer(configuration: http, handler: Router(routes: mainRoutes, observer: observability), logger: logger)

@@ -16,7 +16,8 @@ struct SluiceCommand: ParsableCommand {
     /// Long names of every option, for the environment mapping (checked against --help by a test).
     static let optionNames = [
         "host", "port", "sink", "ack", "ack-timeout", "data-dir", "fsync", "segment-bytes", "nats-url", "nats-subject",
-        "nats-stream", "nats-replicas", "nats-ack-timeout", "nats-max-pending", "nats-duplicate-window", "processor", "buffer-capacity",
+        "nats-stream", "nats-replicas", "nats-ack-timeout", "nats-max-pending", "nats-duplicate-window",
+        "nats-user", "nats-password-file", "nats-token-file", "nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "processor", "buffer-capacity",
         "buffer-bytes", "flush-interval", "flush-max-items", "pool-capacity", "pool-bytes", "max-batch-items",
         "max-body", "max-connections", "header-timeout", "body-timeout", "body-min-rate", "idle-timeout",
         "shutdown-timeout", "memory-limit", "monitor-interval", "trim-interval", "log-level",
@@ -67,6 +68,27 @@ struct SluiceCommand: ParsableCommand {
 
     @Option(help: "Duplicate window of a stream sluice creates: a message republished within it under the same Nats-Msg-Id is dropped by the server (which keeps every id of the window in memory, about 200 B each).")
     var natsDuplicateWindow = DurationOption(.seconds(120))
+
+    @Option(help: "NATS user, with its password from --nats-password-file or SLUICE_NATS_PASSWORD (never a command-line argument).")
+    var natsUser: String?
+
+    @Option(help: "File holding the NATS user's password (one line; a trailing newline is ignored).")
+    var natsPasswordFile: String?
+
+    @Option(help: "File holding a NATS authentication token (one line); or the token in SLUICE_NATS_TOKEN.")
+    var natsTokenFile: String?
+
+    @Option(help: "NATS JWT credentials file (.creds: the user JWT and its NKey seed, as nsc writes it); read again at every reconnect.")
+    var natsCreds: String?
+
+    @Option(help: "PEM file of the CA certificates that signed the NATS servers' certificates: turns TLS on (tls:// URLs turn it on too, with the system's trust store).")
+    var natsTlsCa: String?
+
+    @Option(help: "PEM client certificate (chain) for mutual TLS with the NATS servers (its key in --nats-tls-key)")
+    var natsTlsCert: String?
+
+    @Option(help: "PEM private key of the --nats-tls-cert certificate")
+    var natsTlsKey: String?
 
     @Option(help: "pooled (the zero-copy, pooled path) or naive (allocation-heavy, for A/B comparison).")
     var processor = ProcessorKind.pooled
@@ -154,6 +176,75 @@ struct SluiceCommand: ParsableCommand {
             throw ValidationError("--admin-host needs --admin-port")
         }
         if let problem = jetStream.problem { throw ValidationError("--nats-*: \(problem)") }
+        if (natsTlsCert == nil) != (natsTlsKey == nil) { throw ValidationError("--nats-tls-cert and --nats-tls-key go together") }
+        if natsPasswordFile != nil, natsUser == nil { throw ValidationError("--nats-password-file needs --nats-user") }
+        let ways = [natsUser != nil, natsTokenFile != nil, natsCreds != nil].filter { $0 }.count
+        if ways > 1 { throw ValidationError("--nats-user, --nats-token-file and --nats-creds are alternatives: give one") }
+    }
+
+    /// The NATS credentials and TLS files, read and checked: a file that cannot be read stops
+    /// the start with its option and path. Secrets come from files or from the environment
+    /// (SLUICE_NATS_PASSWORD, SLUICE_NATS_TOKEN), never from the command line, where any
+    /// user could read them in `ps`.
+    func natsSecurity(environment: [String: String]) throws -> (authentication: NATSAuthentication, tls: NATSTLS?) {
+        let environmentPassword = environment["SLUICE_NATS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        let environmentToken = environment["SLUICE_NATS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        var authentication = NATSAuthentication.none
+        if natsUser != nil || natsCreds != nil, environmentToken != nil {
+            throw StartupError(message: "SLUICE_NATS_TOKEN is an alternative to --nats-user and --nats-creds: give one")
+        }
+        if let natsUser {
+            let password = try natsPasswordFile.map { try Self.secret(option: "--nats-password-file", path: $0) } ?? environmentPassword
+            guard let password else {
+                throw StartupError(message: "--nats-user \(natsUser) needs a password: --nats-password-file FILE or SLUICE_NATS_PASSWORD")
+            }
+            authentication = .userPassword(user: natsUser, password: password)
+        } else if let token = try natsTokenFile.map({ try Self.secret(option: "--nats-token-file", path: $0) }) ?? environmentToken {
+            authentication = .token(token)
+        } else if let natsCreds {
+            try Self.checkReadable(option: "--nats-creds", path: natsCreds)
+            authentication = .credentialsFile(path: natsCreds)
+        } else if environmentPassword != nil {
+            throw StartupError(message: "SLUICE_NATS_PASSWORD needs --nats-user (SLUICE_NATS_USER)")
+        }
+        var tls: NATSTLS?
+        if natsTlsCa != nil || natsTlsCert != nil {
+            for (option, path) in [("--nats-tls-ca", natsTlsCa), ("--nats-tls-cert", natsTlsCert), ("--nats-tls-key", natsTlsKey)] {
+                if let path { try Self.checkReadable(option: option, path: path) }
+            }
+            tls = NATSTLS(caFile: natsTlsCa, certificateFile: natsTlsCert, keyFile: natsTlsKey)
+        }
+        return (authentication, tls)
+    }
+
+    /// The first line of the file at `path` (a secret: never logged).
+    private static func secret(option: String, path: String) throws -> String {
+        let bytes = try readFile(option: option, path: path)
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+        guard !line.isEmpty else { throw StartupError(message: "\(option) \(path): the file is empty") }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    private static func checkReadable(option: String, path: String) throws {
+        _ = try readFile(option: option, path: path, limit: 1)
+    }
+
+    /// At most `limit` bytes of the file, or a start-up error naming the option, the path and
+    /// the system's reason.
+    private static func readFile(option: String, path: String, limit: Int = 64 << 10) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StartupError(message: "\(option) \(path): cannot read it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var count = 0
+        while count < limit {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, limit - count) }
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { throw StartupError(message: "\(option) \(path): cannot read it: \(String(cString: strerror(errno)))") }
+            if got == 0 { break }
+            count += got
+        }
+        return Array(bytes.prefix(count))
     }
 
     /// The JetStream sink's settings from the --nats-* options.
@@ -167,6 +258,10 @@ struct SluiceCommand: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "sluice")
         logger.logLevel = Logger.Level(rawValue: logLevel.rawValue) ?? .info
+        var jetStream = self.jetStream
+        if sink == .jetstream {
+            (jetStream.authentication, jetStream.tls) = try natsSecurity(environment: ProcessEnvironment.current())
+        }
         var http = HTTPServerConfiguration()
         http.host = host
         http.port = port

@@ -64,6 +64,28 @@ struct JetStreamServiceTests {
         #expect(sluice.log.contains("created JetStream stream"))
     }
 
+    /// The alerts and the dashboard query only `sluice_nats_*` names a JetStream sluice exports
+    /// (deploy/smoke-test.sh checks every other name against a file-sink process).
+    @Test func everyNATSMetricOfTheAlertsAndTheDashboard_IsExported() throws {
+        let server = try NATSServer.single()
+        let sluice = try SluiceProcess(arguments: Self.sluiceArguments(urls: [server.url]))
+        let exposition = try sluice.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").bodyText
+        let exported = Set(exposition.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy")
+        let text = try String(contentsOf: deploy.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)
+            + String(contentsOf: deploy.appendingPathComponent("grafana/sluice-dashboard.json"), encoding: .utf8)
+        let used = Set(text.matches(of: try Regex("sluice_nats_[a-z_]+")).map { String(text[$0.range]) })
+        let families = Set(used.map { name in
+            ["_bucket", "_sum", "_count"].first { name.hasSuffix($0) && exported.contains(String(name.dropLast($0.count))) }
+                .map { String(name.dropLast($0.count)) } ?? name
+        })
+        #expect(families.count >= 5, "\(families.sorted())")
+        #expect(families.subtracting(exported).isEmpty, "used but not exported: \(families.subtracting(exported).sorted())")
+        sluice.signal(SIGTERM)
+        #expect(sluice.waitForExit(seconds: 30) == 0)
+    }
+
     @Test func durableAck_Every200HasItsItemsInTheStreamAlready() throws {
         let server = try NATSServer.single()
         // A flush interval of an hour: only the durable path's own nudges flush.
