@@ -20,8 +20,11 @@ let package = Package(
     ],
     targets: [
         // Socket-level HTTP/1.1 server on POSIX sockets and DispatchSource.
-        .target(name: "SluiceHTTP", dependencies: ["CSystemShims", "CTSanMutexAnnotations", .product(name: "Logging", package: "swift-log")],
+        .target(name: "SluiceHTTP", dependencies: ["SluiceSupport", "CSystemShims", "CTSanMutexAnnotations", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
+        // What the libraries share without importing one another: the clocks, Duration to
+        // nanoseconds, the duration histogram primitive, JSON string escaping, rejection labels.
+        .target(name: "SluiceSupport", swiftSettings: hotPathSettings),
         // System calls Swift's Glibc module does not expose (accept4 needs _GNU_SOURCE).
         .target(name: "CSystemShims"),
         // ThreadSanitizer builds only: makes Synchronization.Mutex's contended hand-off visible
@@ -32,17 +35,17 @@ let package = Package(
         // The NATS C client (libnats), for the JetStream sink.
         .systemLibrary(name: "CNATS", providers: [.apt(["libnats-dev"])]),
         // JSON scanning, batch parsing, pools, the batch buffer, the flusher and the sinks.
-        .target(name: "SluiceCore", dependencies: ["CZlib", "CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
+        .target(name: "SluiceCore", dependencies: ["SluiceSupport", "CZlib", "CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
         // Access control: SHA-256, the auth file, tenant tokens, per-tenant token buckets.
         .target(name: "SluiceAccess", dependencies: ["CTSanMutexAnnotations"], swiftSettings: hotPathSettings),
         // The JetStream sink (`--sink jetstream`): SluiceCore's Sink on the NATS C client, kept out
         // of SluiceCore so the core, its fuzz targets and sluice-bench do not link libnats.
-        .target(name: "SluiceJetStream", dependencies: ["SluiceCore", "CNATS", "CTSanMutexAnnotations"]),
+        .target(name: "SluiceJetStream", dependencies: ["SluiceCore", "SluiceSupport", "CNATS", "CTSanMutexAnnotations"]),
         // The service: options, wiring, routes, signals.
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceHTTP", "SluiceCore", "SluiceMetrics", "SluiceAccess", "SluiceJetStream",
+                "SluiceHTTP", "SluiceCore", "SluiceMetrics", "SluiceAccess", "SluiceJetStream", "SluiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,7 +57,7 @@ let package = Package(
         // glibc's <malloc.h> (mallinfo2, malloc_trim), which Swift's Glibc module leaves out.
         .systemLibrary(name: "CMallocInfo"),
         // Memory monitor, allocator stats, request metrics, Prometheus exposition, memory guard.
-        .target(name: "SluiceMetrics", dependencies: ["CAllocCounter", "CMallocInfo", "CTSanMutexAnnotations"]),
+        .target(name: "SluiceMetrics", dependencies: ["SluiceSupport", "CAllocCounter", "CMallocInfo", "CTSanMutexAnnotations"]),
         // In-process pipeline benchmark: pooled vs naive, items/s and allocations per item.
         .executableTarget(
             name: "sluice-bench",
@@ -70,8 +73,9 @@ let package = Package(
         .target(name: "SluiceTestSupport", dependencies: ["CTSanMutexAnnotations"], path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServiceTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceSupport"]),
+        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics", "SluiceSupport", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceSupportTests", dependencies: ["SluiceSupport"]),
         .testTarget(name: "SluiceAccessTests", dependencies: ["SluiceAccess"]),
         // Against real nats-server processes (single, restarted, a 3-node cluster) and real sluice.
         .testTarget(name: "SluiceJetStreamTests", dependencies: ["SluiceJetStream", "SluiceCore", "CNATS", "SluiceTestSupport"]),

@@ -43,6 +43,7 @@ module_sources() {
                    Sources/SluiceHTTP/Routing/HTTPStatus.swift ;;
     SluiceCore) find Sources/SluiceCore -name '*.swift' | sort ;;
     SluiceAccess) find Sources/SluiceAccess -name '*.swift' | sort ;;
+    SluiceSupport) find Sources/SluiceSupport -name '*.swift' | sort ;;
   esac
 }
 
@@ -55,14 +56,17 @@ is_stale() {
   return 1
 }
 
+# Every instrumented module may import SluiceSupport (the libraries' shared helpers), so it
+# is built first and each module and target sees and links it.
 build_module() {
   local name=$1 dir="$out/modules" sources
   mkdir -p "$dir"
+  [ "$name" = SluiceSupport ] || build_module SluiceSupport
   mapfile -t sources < <(module_sources "$name")
   if is_stale "$dir/lib$name.a" "${sources[@]}"; then
     echo "fuzz: building $name (instrumented)"
     # -enable-testing: the JSON target compares the scanner with the internal skipper.
-    swiftc "${flags[@]}" -enable-testing -module-name "$name" -emit-module -emit-module-path "$dir/$name.swiftmodule" \
+    swiftc "${flags[@]}" -enable-testing -I "$dir" -module-name "$name" -emit-module -emit-module-path "$dir/$name.swiftmodule" \
       -emit-library -static -o "$dir/lib$name.a" "${sources[@]}"
   fi
 }
@@ -72,12 +76,12 @@ build_target() {
   local target=$1 name=${module[$1]}
   build_module "$name"
   local sources=("Fuzz/${harness[$target]}.swift" Fuzz/Support/*.swift)
-  if is_stale "$out/bin/$target" "${sources[@]}" "$out/modules/lib$name.a"; then
+  if is_stale "$out/bin/$target" "${sources[@]}" "$out/modules/lib$name.a" "$out/modules/libSluiceSupport.a"; then
     echo "fuzz: building $target"
     mkdir -p "$out/bin"
     # gold warns once per ASan helper that it cannot export it, which is harmless: drop those lines.
     { swiftc "${flags[@]}" -module-name "${harness[$target]}" -I "$out/modules" "${sources[@]}" \
-        -L "$out/modules" -l"$name" -lz -o "$out/bin/$target" 2>&1; } \
+        -L "$out/modules" -l"$name" -lSluiceSupport -lz -o "$out/bin/$target" 2>&1; } \
       | { grep -v "warning: Cannot export local symbol '__asan" || true; }
   fi
 }

@@ -156,13 +156,4 @@ extension Duration {
         if overflow { return seconds < 0 ? 1 : .max }
         return Swift.max(1, scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000).partialValue)
     }
-
-    /// Whole nanoseconds, saturating at `Int64.max` (JetStream's unit for stream durations).
-    var clampedNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? 0 : .max }
-        let (sum, sumOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return sumOverflow ? .max : Swift.max(0, sum)
-    }
 }

@@ -1,5 +1,6 @@
 import CNATS
 import SluiceCore
+import SluiceSupport
 import Synchronization
 
 /// A sink that publishes every item to a NATS JetStream stream: one message per item, its sink
@@ -292,7 +293,7 @@ public final class JetStreamSink: Sink {
                 config.SubjectsLen = 1
                 config.Storage = js_FileStorage
                 config.Replicas = Int64(configuration.replicas)
-                config.Duplicates = configuration.duplicateWindow.clampedNanoseconds
+                config.Duplicates = max(0, configuration.duplicateWindow.saturatingNanoseconds)
                 return js_AddStream(&info, connection.jetStream, &config, nil, &code)
             }
         }

@@ -13,26 +13,26 @@ import Glibc
 /// `mallinfo2` walks every arena's free lists under that arena's lock, so a read costs more
 /// with a fragmented heap and briefly delays threads allocating from the arena being walked:
 /// read it from the sampler, never per request.
-public struct AllocatorStats: Sendable, Equatable {
+package struct AllocatorStats: Sendable, Equatable {
     /// Bytes in allocated chunks: `uordblks` (main and thread arenas) + `hblkhd` (mmapped chunks).
-    public var inUseBytes: UInt64
+    package var inUseBytes: UInt64
     /// Bytes in free chunks the allocator keeps for reuse (`fordblks`).
-    public var freeBytes: UInt64
+    package var freeBytes: UInt64
     /// Of `freeBytes`, what `malloc_trim` could release from the top of the main heap (`keepcost`).
-    public var releasableBytes: UInt64
+    package var releasableBytes: UInt64
     /// Bytes in mmapped chunks (`hblkhd`), included in `inUseBytes`.
-    public var mmappedBytes: UInt64
+    package var mmappedBytes: UInt64
     /// Successful allocation calls since start (malloc, calloc, realloc that allocated, aligned).
-    public var allocations: UInt64
+    package var allocations: UInt64
     /// `free` of a non-NULL pointer and `realloc(p, 0)` since start.
-    public var frees: UInt64
+    package var frees: UInt64
     /// Bytes requested by those allocations.
-    public var allocatedBytes: UInt64
+    package var allocatedBytes: UInt64
     /// True when the interposer sees every allocation; false (and the three totals 0) when the
     /// executable did not export its malloc, so glibc's is called directly.
-    public var isCountingAllocations: Bool
+    package var isCountingAllocations: Bool
 
-    public init(inUseBytes: UInt64, freeBytes: UInt64, releasableBytes: UInt64, mmappedBytes: UInt64, allocations: UInt64, frees: UInt64, allocatedBytes: UInt64, isCountingAllocations: Bool) {
+    package init(inUseBytes: UInt64, freeBytes: UInt64, releasableBytes: UInt64, mmappedBytes: UInt64, allocations: UInt64, frees: UInt64, allocatedBytes: UInt64, isCountingAllocations: Bool) {
         self.inUseBytes = inUseBytes
         self.freeBytes = freeBytes
         self.releasableBytes = releasableBytes
@@ -44,7 +44,7 @@ public struct AllocatorStats: Sendable, Equatable {
     }
 
     /// Reads glibc's statistics and the interposer's totals now.
-    public static func current() -> AllocatorStats {
+    package static func current() -> AllocatorStats {
         let info = mallinfo2()
         let totals = sluice_alloc_read()
         return AllocatorStats(

@@ -8,12 +8,12 @@
 /// ```
 /// CgroupMemoryLimit.detect()   // 536870912 under `docker run -m 512m`, nil on a bare host
 /// ```
-public enum CgroupMemoryLimit {
+package enum CgroupMemoryLimit {
     /// v1 reports "no limit" as PAGE_COUNTER_MAX rounded to pages (9223372036854771712).
     static let unlimitedFloor: UInt64 = 1 << 62
 
     /// The smallest limit found, or nil when there is none (or no cgroup filesystem).
-    public static func detect(mountRoot: String = "/sys/fs/cgroup", membershipFile: String = "/proc/self/cgroup") -> UInt64? {
+    package static func detect(mountRoot: String = "/sys/fs/cgroup", membershipFile: String = "/proc/self/cgroup") -> UInt64? {
         var candidates = ["\(mountRoot)/memory.max", "\(mountRoot)/memory/memory.limit_in_bytes"]
         let membership = ProcFile.contents(of: membershipFile).map { String(decoding: $0, as: UTF8.self) } ?? ""
         for line in membership.split(separator: "\n") {

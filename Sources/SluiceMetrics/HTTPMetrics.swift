@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Request-path counters: `sluice_http_requests_total{route,status}`,
 /// `sluice_http_request_duration_seconds{route}`, and the item, batch and load-shedding totals.
 ///
@@ -14,19 +16,19 @@
 /// Never label by raw request path: send unknown paths to a catch-all route such as
 /// "unmatched", or the series count would grow with whatever clients send. An unknown route
 /// name in `route(_:)` and a status outside 100...599 trap (programmer errors).
-public final class HTTPMetrics: Sendable {
+package final class HTTPMetrics: Sendable {
     /// A route's slot, resolved once by `route(_:)`.
-    public struct Route: Sendable, Hashable {
+    package struct Route: Sendable, Hashable {
         fileprivate let index: Int
     }
 
     /// Route labels, in the order given at init (and rendered).
-    public let routeNames: [String]
+    package let routeNames: [String]
     /// Bucket bounds of the request duration histograms.
-    public let durationBuckets: DurationBuckets
+    package let durationBuckets: DurationBuckets
     /// Statuses exported at 0 for every route before they occur, so `rate()` sees their first
     /// increment; other statuses appear once counted.
-    public let preregisteredStatuses: [Int]
+    package let preregisteredStatuses: [Int]
 
     static let statusCodes = 100...599
     private let slab: CounterSlab
@@ -37,7 +39,7 @@ public final class HTTPMetrics: Sendable {
     private let shedBase: Int
 
     /// Route names must be unique and non-empty (traps otherwise).
-    public init(routes: [String], durationBuckets: DurationBuckets = .requestDurations, preregisteredStatuses: [Int] = [200]) {
+    package init(routes: [String], durationBuckets: DurationBuckets = .requestDurations, preregisteredStatuses: [Int] = [200]) {
         precondition(!routes.isEmpty, "HTTPMetrics needs at least one route")
         precondition(Set(routes).count == routes.count, "HTTPMetrics route names must be unique")
         precondition(preregisteredStatuses.allSatisfy(Self.statusCodes.contains), "HTTPMetrics statuses must be in 100...599")
@@ -53,7 +55,7 @@ public final class HTTPMetrics: Sendable {
     }
 
     /// The handle of a route given at init. Call it while wiring, not per request.
-    public func route(_ name: String) -> Route {
+    package func route(_ name: String) -> Route {
         guard let index = routeNames.firstIndex(of: name) else {
             preconditionFailure("HTTPMetrics has no route \"\(name)\"; routes are \(routeNames)")
         }
@@ -62,7 +64,7 @@ public final class HTTPMetrics: Sendable {
 
     /// Counts one answered request and its handling time.
     @inline(__always)
-    public func recordRequest(route: Route, status: Int, durationNanoseconds: UInt64) {
+    package func recordRequest(route: Route, status: Int, durationNanoseconds: UInt64) {
         precondition(Self.statusCodes.contains(status), "HTTP status out of 100...599")
         slab.add(1, at: route.index * Self.statusCodes.count + (status - Self.statusCodes.lowerBound))
         durationBuckets.observe(nanoseconds: durationNanoseconds, in: slab, at: histogramsBase + route.index * durationBuckets.slotCount)
@@ -70,31 +72,31 @@ public final class HTTPMetrics: Sendable {
 
     /// Counts one processed batch and its accepted items.
     @inline(__always)
-    public func recordBatch(acceptedItems: Int) {
+    package func recordBatch(acceptedItems: Int) {
         slab.add(1, at: batchesSlot)
         if acceptedItems > 0 { slab.add(UInt64(acceptedItems), at: acceptedSlot) }
     }
 
     /// Counts rejected items of one reason.
     @inline(__always)
-    public func recordRejectedItems(_ reason: ItemRejectionReason, count: Int = 1) {
+    package func recordRejectedItems(_ reason: ItemRejectionReason, count: Int = 1) {
         if count > 0 { slab.add(UInt64(count), at: rejectedBase + reason.rawValue) }
     }
 
     /// Counts one request refused to protect the service (answered 503).
     @inline(__always)
-    public func recordLoadShed(_ reason: LoadShedReason) {
+    package func recordLoadShed(_ reason: LoadShedReason) {
         slab.add(1, at: shedBase + reason.rawValue)
     }
 
     /// All requests counted so far, over every route and status. The memory guard uses it as
     /// its activity signal for idle trimming.
-    public var requestsTotal: UInt64 {
+    package var requestsTotal: UInt64 {
         (0..<histogramsBase).reduce(0) { $0 &+ slab.load(at: $1) }
     }
 
     /// A copy of every series for rendering.
-    public func snapshot() -> HTTPMetricsSnapshot {
+    package func snapshot() -> HTTPMetricsSnapshot {
         var requests: [HTTPMetricsSnapshot.RequestCount] = []
         var durations: [HTTPMetricsSnapshot.RouteDurations] = []
         for (routeIndex, name) in routeNames.enumerated() {

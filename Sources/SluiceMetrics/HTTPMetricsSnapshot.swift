@@ -1,13 +1,15 @@
+import SluiceSupport
+
 /// The request-path totals at one moment, as `HTTPMetrics.snapshot()` copies them (or a test
 /// writes them by hand for golden output).
-public struct HTTPMetricsSnapshot: Sendable, Equatable {
+package struct HTTPMetricsSnapshot: Sendable, Equatable {
     /// `sluice_http_requests_total{route,status}`.
-    public struct RequestCount: Sendable, Equatable {
-        public var route: String
-        public var status: Int
-        public var count: UInt64
+    package struct RequestCount: Sendable, Equatable {
+        package var route: String
+        package var status: Int
+        package var count: UInt64
 
-        public init(route: String, status: Int, count: UInt64) {
+        package init(route: String, status: Int, count: UInt64) {
             self.route = route
             self.status = status
             self.count = count
@@ -15,28 +17,28 @@ public struct HTTPMetricsSnapshot: Sendable, Equatable {
     }
 
     /// `sluice_http_request_duration_seconds{route}`.
-    public struct RouteDurations: Sendable, Equatable {
-        public var route: String
-        public var histogram: HistogramSnapshot
+    package struct RouteDurations: Sendable, Equatable {
+        package var route: String
+        package var histogram: HistogramSnapshot
 
-        public init(route: String, histogram: HistogramSnapshot) {
+        package init(route: String, histogram: HistogramSnapshot) {
             self.route = route
             self.histogram = histogram
         }
     }
 
     /// Rendered in this order (HTTPMetrics orders by route, then status).
-    public var requests: [RequestCount]
-    public var durations: [RouteDurations]
-    public var itemsAccepted: UInt64
-    public var batches: UInt64
+    package var requests: [RequestCount]
+    package var durations: [RouteDurations]
+    package var itemsAccepted: UInt64
+    package var batches: UInt64
     /// One count per `ItemRejectionReason.allCases`, in that order.
-    public var itemsRejected: [UInt64]
+    package var itemsRejected: [UInt64]
     /// One count per `LoadShedReason.allCases`, in that order.
-    public var loadShed: [UInt64]
+    package var loadShed: [UInt64]
 
     /// Per-reason arrays of the wrong length trap.
-    public init(requests: [RequestCount], durations: [RouteDurations], itemsAccepted: UInt64, batches: UInt64, itemsRejected: [UInt64], loadShed: [UInt64]) {
+    package init(requests: [RequestCount], durations: [RouteDurations], itemsAccepted: UInt64, batches: UInt64, itemsRejected: [UInt64], loadShed: [UInt64]) {
         precondition(itemsRejected.count == ItemRejectionReason.allCases.count, "one rejected count per ItemRejectionReason")
         precondition(loadShed.count == LoadShedReason.allCases.count, "one load-shed count per LoadShedReason")
         self.requests = requests

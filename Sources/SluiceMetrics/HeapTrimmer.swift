@@ -13,25 +13,25 @@ import Synchronization
 /// A trim walks every arena under its lock; on a large fragmented heap it can take
 /// milliseconds and stall allocating threads meanwhile, so it runs off the request path, when
 /// the memory guard or the idle policy asks for it.
-public final class HeapTrimmer: Sendable {
+package final class HeapTrimmer: Sendable {
     private let release: @Sendable () -> Bool
     // Relaxed is enough: independent totals, read only for reporting.
     private let trims = Atomic<UInt64>(0)
     private let releases = Atomic<UInt64>(0)
 
     /// The real trimmer.
-    public convenience init() {
+    package convenience init() {
         self.init { malloc_trim(0) != 0 }
     }
 
     /// A trimmer that calls `release` instead of `malloc_trim(0)` (tests count calls with it).
-    public init(release: @escaping @Sendable () -> Bool) {
+    package init(release: @escaping @Sendable () -> Bool) {
         self.release = release
     }
 
     /// Trims now; returns whether memory was released.
     @discardableResult
-    public func trim() -> Bool {
+    package func trim() -> Bool {
         let released = release()
         trims.wrappingAdd(1, ordering: .relaxed)
         if released { releases.wrappingAdd(1, ordering: .relaxed) }
@@ -39,7 +39,7 @@ public final class HeapTrimmer: Sendable {
     }
 
     /// Trims performed so far.
-    public var trimsTotal: UInt64 { trims.load(ordering: .relaxed) }
+    package var trimsTotal: UInt64 { trims.load(ordering: .relaxed) }
     /// Trims that released memory.
-    public var releasingTrimsTotal: UInt64 { releases.load(ordering: .relaxed) }
+    package var releasingTrimsTotal: UInt64 { releases.load(ordering: .relaxed) }
 }

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Appends compact JSON to a byte buffer, for the `/debug/memory` document. Commas are placed
 /// by the writer: callers open a container, write members or elements, and close it.
 ///
@@ -60,21 +62,7 @@ struct JSONWriter {
     /// RFC 8259 §7: quote, backslash and control characters are escaped.
     private mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\r"): bytes.append(contentsOf: "\\r".utf8)
-            case UInt8(ascii: "\t"): bytes.append(contentsOf: "\\t".utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
+        JSONEscaping.escape(value) { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -5,9 +5,9 @@
 /// let body = MemoryDebugDocument.render(monitor: monitor, memory: memoryGuard.status())
 /// // {"interval_seconds":1,"samples_total":42,...,"latest":{...},"history":[{...},...]}
 /// ```
-public enum MemoryDebugDocument {
+package enum MemoryDebugDocument {
     /// The document for a running monitor.
-    public static func render(monitor: MemoryMonitor, memory: MemoryGuard.Status) -> [UInt8] {
+    package static func render(monitor: MemoryMonitor, memory: MemoryGuard.Status) -> [UInt8] {
         let history = monitor.recentHistory
         let interval = monitor.configuration.interval.components
         return render(
@@ -16,7 +16,7 @@ public enum MemoryDebugDocument {
     }
 
     /// The document from explicit parts (tests, or a caller holding its own history).
-    public static func render(intervalSeconds: Double, statistics: MemoryMonitor.Statistics, memory: MemoryGuard.Status, latest: MemorySample?, history: [MemorySample]) -> [UInt8] {
+    package static func render(intervalSeconds: Double, statistics: MemoryMonitor.Statistics, memory: MemoryGuard.Status, latest: MemorySample?, history: [MemorySample]) -> [UInt8] {
         var json = JSONWriter()
         json.object { json in
             json.member("interval_seconds", intervalSeconds)

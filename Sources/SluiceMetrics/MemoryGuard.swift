@@ -1,3 +1,4 @@
+import SluiceSupport
 import Synchronization
 
 /// Keeps resident memory under a limit: the counterpart of Go's `debug.SetMemoryLimit`, which
@@ -36,25 +37,25 @@ import Synchronization
 ///
 /// Calls are serialized (the monitor makes them on one queue; concurrent callers wait), and the
 /// releasers and the trimmer run inside them: they must not call back into the guard.
-public final class MemoryGuard: Sendable {
-    public struct Configuration: Sendable {
+package final class MemoryGuard: Sendable {
+    package struct Configuration: Sendable {
         /// The limit in bytes; 0 turns limiting off; nil derives it from the cgroup.
-        public let limitBytes: UInt64?
+        package let limitBytes: UInt64?
         /// Shed load from this fraction of the limit up.
-        public let shedFraction: Double
+        package let shedFraction: Double
         /// Stop shedding at or below this fraction (hysteresis; below `shedFraction`).
-        public let recoverFraction: Double
+        package let recoverFraction: Double
         /// Trim once after this long without requests (`--trim-interval`); nil: never.
-        public let idleTrimInterval: Duration?
+        package let idleTrimInterval: Duration?
         /// How often the pools give back what their load did not use; nil: never.
-        public let usageWindow: Duration?
+        package let usageWindow: Duration?
         /// A window's release of at least this many bytes is followed by a trim, so the freed
         /// heap reaches the kernel instead of staying in malloc's free lists.
-        public let trimAfterReleaseBytes: Int
+        package let trimAfterReleaseBytes: Int
         /// While shedding, check at least this often (the monitor's recheck timer).
-        public let recheckInterval: Duration
+        package let recheckInterval: Duration
 
-        public init(limitBytes: UInt64? = nil, shedFraction: Double = 0.85, recoverFraction: Double = 0.75, idleTrimInterval: Duration? = nil,
+        package init(limitBytes: UInt64? = nil, shedFraction: Double = 0.85, recoverFraction: Double = 0.75, idleTrimInterval: Duration? = nil,
                     usageWindow: Duration? = .seconds(1), trimAfterReleaseBytes: Int = 1 << 20, recheckInterval: Duration = .milliseconds(250)) {
             precondition(0 < recoverFraction && recoverFraction < shedFraction && shedFraction <= 1, "MemoryGuard needs 0 < recoverFraction < shedFraction <= 1")
             precondition(usageWindow.map { $0 > .zero } ?? true, "MemoryGuard usageWindow must be positive")
@@ -70,7 +71,7 @@ public final class MemoryGuard: Sendable {
     }
 
     /// What a call did, in order (for logging and tests).
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Idle pooled memory was freed (all pools together).
         case released(MemoryReleaseReason, bytes: Int)
         /// Free heap memory was returned to the kernel.
@@ -83,7 +84,7 @@ public final class MemoryGuard: Sendable {
         case stopShedding(residentBytes: UInt64, thresholdBytes: UInt64)
     }
 
-    public enum TrimReason: Sendable, Equatable {
+    package enum TrimReason: Sendable, Equatable {
         /// Resident memory reached the shed threshold (before deciding to shed).
         case overThreshold
         /// A check while shedding, resident memory still over the recovery threshold.
@@ -112,15 +113,15 @@ public final class MemoryGuard: Sendable {
         var reported: Duration = .zero
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The limit in force: configured, else the cgroup's, else 0 (off).
-    public let limitBytes: UInt64
-    public let shedThresholdBytes: UInt64
-    public let recoverThresholdBytes: UInt64
+    package let limitBytes: UInt64
+    package let shedThresholdBytes: UInt64
+    package let recoverThresholdBytes: UInt64
     /// Performs and counts the trims.
-    public let trimmer: HeapTrimmer
+    package let trimmer: HeapTrimmer
     /// The pools the guard can ask for memory, in `status().released` order.
-    public let releasable: [ReleasableMemory]
+    package let releasable: [ReleasableMemory]
     private let readResidentBytes: @Sendable () -> UInt64
     private let decisions = Mutex(Decisions())
     private let sheddingTime = Mutex(SheddingTime())
@@ -132,7 +133,7 @@ public final class MemoryGuard: Sendable {
     ///   - cgroupLimit: consulted only when `configuration.limitBytes` is nil.
     ///   - releasable: the pools asked to give memory back.
     ///   - residentBytes: reads the resident size now (after a release and trim, and in `recheck`).
-    public init(configuration: Configuration = .init(), cgroupLimit: @autoclosure () -> UInt64? = CgroupMemoryLimit.detect(),
+    package init(configuration: Configuration = .init(), cgroupLimit: @autoclosure () -> UInt64? = CgroupMemoryLimit.detect(),
                 trimmer: HeapTrimmer = HeapTrimmer(), releasable: [ReleasableMemory] = [],
                 residentBytes: @escaping @Sendable () -> UInt64 = { ProcessStats.currentResidentMemoryBytes() }) {
         self.configuration = configuration
@@ -146,7 +147,7 @@ public final class MemoryGuard: Sendable {
     }
 
     /// True while new batches should be refused. One relaxed load: cheap on the request path.
-    public var isShedding: Bool {
+    package var isShedding: Bool {
         // Relaxed is enough: the flag publishes no other memory; a request that reads it a
         // moment late is admitted or refused as it would have been a moment earlier.
         shedding.load(ordering: .relaxed)
@@ -155,7 +156,7 @@ public final class MemoryGuard: Sendable {
     /// Decides on one sample and acts (releases, trims, sets `isShedding`). Call it from the
     /// monitor's consumer, off the request path: a trim can take milliseconds. Returns what it did.
     @discardableResult
-    public func handle(residentBytes: UInt64, activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
+    package func handle(residentBytes: UInt64, activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
         decisions.withLock { state in
             var actions: [Action] = []
             var trimmed = false
@@ -212,7 +213,7 @@ public final class MemoryGuard: Sendable {
     /// `handle` with the resident size read now: the monitor's check between samples while
     /// shedding, so an episode ends within `recheckInterval` of memory coming down.
     @discardableResult
-    public func recheck(activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
+    package func recheck(activity: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
         handle(residentBytes: readResidentBytes(), activity: activity, now: now)
     }
 
@@ -254,7 +255,7 @@ public final class MemoryGuard: Sendable {
     }
 
     /// Time spent shedding up to `now`, the current episode included.
-    public func sheddingDuration(now: ContinuousClock.Instant = .now) -> Duration {
+    package func sheddingDuration(now: ContinuousClock.Instant = .now) -> Duration {
         sheddingTime.withLock { time in
             time.reported = max(time.reported, time.total + (time.since.map { max(.zero, now - $0) } ?? .zero))
             return time.reported
@@ -263,7 +264,7 @@ public final class MemoryGuard: Sendable {
 
     /// Bytes released so far, per pool and reason (every pair, zeros included), pools in
     /// `releasable` order.
-    public func releasedBytesTotals() -> [Status.Released] {
+    package func releasedBytesTotals() -> [Status.Released] {
         releasable.enumerated().flatMap { index, pool in
             MemoryReleaseReason.allCases.map { reason in
                 Status.Released(pool: pool.name, reason: reason,

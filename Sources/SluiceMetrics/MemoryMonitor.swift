@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceSupport
 import Synchronization
 
 /// Samples the process, the allocator and the service every `interval` on a DispatchSourceTimer,
@@ -18,17 +19,17 @@ import Synchronization
 /// memory guard while it sheds load) passes a `Recheck`: after each delivery the monitor asks
 /// `isNeeded`, and while it is true a second timer, armed only then, calls `perform` every
 /// `Recheck.interval` on the consumer's queue (so rechecks and deliveries never overlap).
-public final class MemoryMonitor: Sendable {
+package final class MemoryMonitor: Sendable {
     /// Checks between samples while `isNeeded` says so.
-    public struct Recheck: Sendable {
+    package struct Recheck: Sendable {
         /// Time between rechecks.
-        public let interval: Duration
+        package let interval: Duration
         /// Asked on the consumer queue after every delivery and every recheck.
-        public let isNeeded: @Sendable () -> Bool
+        package let isNeeded: @Sendable () -> Bool
         /// The check; runs on the consumer queue.
-        public let perform: @Sendable () -> Void
+        package let perform: @Sendable () -> Void
 
-        public init(interval: Duration, isNeeded: @escaping @Sendable () -> Bool, perform: @escaping @Sendable () -> Void) {
+        package init(interval: Duration, isNeeded: @escaping @Sendable () -> Bool, perform: @escaping @Sendable () -> Void) {
             precondition(interval > .zero, "MemoryMonitor recheck interval must be positive")
             self.interval = interval
             self.isNeeded = isNeeded
@@ -36,16 +37,16 @@ public final class MemoryMonitor: Sendable {
         }
     }
 
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Time between samples.
-        public let interval: Duration
+        package let interval: Duration
         /// Samples kept for `recentHistory`.
-        public let historyCapacity: Int
+        package let historyCapacity: Int
         /// Samples that may wait for a slow consumer before the oldest is dropped (at most
         /// `historyCapacity`: waiting samples live in the history ring).
-        public let consumerBacklog: Int
+        package let consumerBacklog: Int
 
-        public init(interval: Duration = .seconds(1), historyCapacity: Int = 120, consumerBacklog: Int = 8) {
+        package init(interval: Duration = .seconds(1), historyCapacity: Int = 120, consumerBacklog: Int = 8) {
             precondition(interval > .zero, "MemoryMonitor interval must be positive")
             precondition(historyCapacity > 0 && consumerBacklog > 0, "MemoryMonitor history and backlog must be positive")
             self.interval = interval
@@ -55,12 +56,12 @@ public final class MemoryMonitor: Sendable {
     }
 
     /// Sampling totals, for the `sluice_monitor_*` families.
-    public struct Statistics: Sendable, Equatable {
-        public var samplesTotal: UInt64
-        public var samplesDroppedTotal: UInt64
-        public var sampleDuration: HistogramSnapshot
+    package struct Statistics: Sendable, Equatable {
+        package var samplesTotal: UInt64
+        package var samplesDroppedTotal: UInt64
+        package var sampleDuration: HistogramSnapshot
 
-        public init(samplesTotal: UInt64, samplesDroppedTotal: UInt64, sampleDuration: HistogramSnapshot) {
+        package init(samplesTotal: UInt64, samplesDroppedTotal: UInt64, sampleDuration: HistogramSnapshot) {
             self.samplesTotal = samplesTotal
             self.samplesDroppedTotal = samplesDroppedTotal
             self.sampleDuration = sampleDuration
@@ -76,7 +77,7 @@ public final class MemoryMonitor: Sendable {
         var isDelivering = false
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let state: Mutex<State>
     private let readService: @Sendable () -> ServiceGauges
     private let consumer: (@Sendable (MemorySample) -> Void)?
@@ -91,7 +92,7 @@ public final class MemoryMonitor: Sendable {
     ///   - consumer: receives every recorded sample, in order, on a private serial queue
     ///     (e.g. the memory guard); nil when nothing consumes samples (then nothing is dropped).
     ///   - recheck: the consumer's checks between samples; armed only while the monitor runs.
-    public init(configuration: Configuration = .init(), service: @escaping @Sendable () -> ServiceGauges = { .none },
+    package init(configuration: Configuration = .init(), service: @escaping @Sendable () -> ServiceGauges = { .none },
                 consumer: (@Sendable (MemorySample) -> Void)? = nil, recheck: Recheck? = nil) {
         self.configuration = configuration
         self.readService = service
@@ -107,7 +108,7 @@ public final class MemoryMonitor: Sendable {
     }
 
     /// Starts sampling every interval (the first sample one interval from now). Idempotent.
-    public func start() {
+    package func start() {
         let timer: (any DispatchSourceTimer)? = state.withLock { state in
             guard state.timer == nil else { return nil }
             let timer = DispatchSource.makeTimerSource(queue: samplerQueue)
@@ -115,14 +116,14 @@ public final class MemoryMonitor: Sendable {
             return timer
         }
         guard let timer else { return }
-        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: configuration.interval.clampedNanoseconds))
+        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: configuration.interval.nonNegativeNanoseconds))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
         timer.setEventHandler { [weak self] in self?.recordSample() }
         timer.resume()
     }
 
     /// Stops the timers; samples already recorded stay readable. `start()` may follow.
-    public func stop() {
+    package func stop() {
         let timers = state.withLock { state in
             defer {
                 state.timer = nil
@@ -134,15 +135,15 @@ public final class MemoryMonitor: Sendable {
     }
 
     /// True while the recheck timer is armed.
-    public var isRechecking: Bool { state.withLock { $0.recheckTimer != nil } }
+    package var isRechecking: Bool { state.withLock { $0.recheckTimer != nil } }
 
     /// Rechecks performed so far.
-    public var rechecksTotal: UInt64 { state.withLock { $0.rechecksTotal } }
+    package var rechecksTotal: UInt64 { state.withLock { $0.rechecksTotal } }
 
     /// Takes a sample now, times it, records it in the ring and hands it to the consumer:
     /// what the timer does each interval. Tests call it directly instead of waiting.
     @discardableResult
-    public func recordSample() -> MemorySample {
+    package func recordSample() -> MemorySample {
         var sample = readSample()
         durationBuckets.observe(nanoseconds: UInt64(sample.durationSeconds * 1e9), in: durations, at: 0)
         let startDelivery: Bool = state.withLock { state in
@@ -159,24 +160,24 @@ public final class MemoryMonitor: Sendable {
 
     /// Takes a sample now without recording it (sequence 0): for a scrape that wants counters
     /// as of this moment rather than as of the last tick.
-    public func readSample() -> MemorySample {
-        let start = SystemTime.monotonicNanoseconds()
-        let unixTime = SystemTime.unixSeconds()
+    package func readSample() -> MemorySample {
+        let start = SystemClock.monotonicNanoseconds()
+        let unixTime = SystemClock.unixSeconds()
         let process = ProcessStats.current()
         let allocator = AllocatorStats.current()
         let service = readService()
-        let elapsed = SystemTime.monotonicNanoseconds() &- start
+        let elapsed = SystemClock.monotonicNanoseconds() &- start
         return MemorySample(sequence: 0, unixTimeSeconds: unixTime, process: process, allocator: allocator, service: service, durationSeconds: Double(elapsed) / 1e9)
     }
 
     /// The newest recorded sample, nil before the first.
-    public var latest: MemorySample? { state.withLock { $0.ring.latest } }
+    package var latest: MemorySample? { state.withLock { $0.ring.latest } }
 
     /// The recorded samples still held, oldest first (at most `historyCapacity`).
-    public var recentHistory: [MemorySample] { state.withLock { $0.ring.history } }
+    package var recentHistory: [MemorySample] { state.withLock { $0.ring.history } }
 
     /// Sample count, drops and the sample duration histogram.
-    public func statistics() -> Statistics {
+    package func statistics() -> Statistics {
         let (total, dropped) = state.withLock { ($0.samplesTotal, $0.ring.droppedCount) }
         return Statistics(samplesTotal: total, samplesDroppedTotal: dropped, sampleDuration: durationBuckets.snapshot(of: durations, at: 0))
     }
@@ -211,7 +212,7 @@ public final class MemoryMonitor: Sendable {
         }
         cancelled?.cancel()
         guard let armed else { return }
-        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: recheck.interval.clampedNanoseconds))
+        let interval = DispatchTimeInterval.nanoseconds(Int(clamping: recheck.interval.nonNegativeNanoseconds))
         armed.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(5))
         armed.setEventHandler { [weak self] in self?.performRecheck() }
         armed.resume()

@@ -9,24 +9,24 @@ import Glibc
 /// ```
 /// Reading never throws: a source that cannot be read (no procfs) leaves its fields at 0.
 /// The per-sample reads allocate nothing except what `opendir` takes for `/proc/self/fd`.
-public struct ProcessStats: Sendable, Equatable {
+package struct ProcessStats: Sendable, Equatable {
     /// Resident set size (`/proc/self/stat` rss × page size).
-    public var residentMemoryBytes: UInt64
+    package var residentMemoryBytes: UInt64
     /// Virtual memory size (`/proc/self/stat` vsize).
-    public var virtualMemoryBytes: UInt64
+    package var virtualMemoryBytes: UInt64
     /// Threads in the process (`/proc/self/stat` num_threads).
-    public var threads: Int
+    package var threads: Int
     /// Open file descriptors: the entries of `/proc/self/fd`, less the one used to list them.
-    public var openFDs: Int
+    package var openFDs: Int
     /// The soft `RLIMIT_NOFILE`; `UInt64.max` when unlimited (RLIM_INFINITY).
-    public var maxFDs: UInt64
+    package var maxFDs: UInt64
     /// User plus system CPU time (`getrusage`, microsecond resolution).
-    public var cpuSeconds: Double
+    package var cpuSeconds: Double
     /// When the process started, in seconds since the Unix epoch (boot time + starttime);
     /// good to about a second, as the kernel gives boot time in whole seconds.
-    public var startTimeSeconds: Double
+    package var startTimeSeconds: Double
 
-    public init(residentMemoryBytes: UInt64, virtualMemoryBytes: UInt64, threads: Int, openFDs: Int, maxFDs: UInt64, cpuSeconds: Double, startTimeSeconds: Double) {
+    package init(residentMemoryBytes: UInt64, virtualMemoryBytes: UInt64, threads: Int, openFDs: Int, maxFDs: UInt64, cpuSeconds: Double, startTimeSeconds: Double) {
         self.residentMemoryBytes = residentMemoryBytes
         self.virtualMemoryBytes = virtualMemoryBytes
         self.threads = threads
@@ -37,7 +37,7 @@ public struct ProcessStats: Sendable, Equatable {
     }
 
     /// Reads every field now.
-    public static func current() -> ProcessStats {
+    package static func current() -> ProcessStats {
         let stat = ProcSelfStat.read()
         return ProcessStats(
             residentMemoryBytes: (stat?.residentPages ?? 0) &* Self.pageSize,
@@ -50,7 +50,7 @@ public struct ProcessStats: Sendable, Equatable {
     }
 
     /// Just the resident set size, for callers that need nothing else.
-    public static func currentResidentMemoryBytes() -> UInt64 {
+    package static func currentResidentMemoryBytes() -> UInt64 {
         (ProcSelfStat.read()?.residentPages ?? 0) &* pageSize
     }
 

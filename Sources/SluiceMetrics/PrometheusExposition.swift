@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Renders a `MetricsSnapshot` as the `GET /metrics` body: every family of the DESIGN.md
 /// "Metrics" contract, in text exposition format 0.0.4, each with `# HELP` and `# TYPE`, also
 /// when its value is 0 (labelled families show their pre-registered series).
@@ -6,12 +8,12 @@
 /// response.headers.contentType = PrometheusExposition.contentType
 /// response.body.write(PrometheusExposition.render(snapshot))
 /// ```
-public enum PrometheusExposition {
+package enum PrometheusExposition {
     /// The Content-Type of the exposition.
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// The exposition as UTF-8 bytes.
-    public static func render(_ snapshot: MetricsSnapshot) -> [UInt8] {
+    package static func render(_ snapshot: MetricsSnapshot) -> [UInt8] {
         var writer = PrometheusTextWriter()
         writeProcess(snapshot.process, to: &writer)
         writeHTTP(snapshot.http, service: snapshot.service, to: &writer)
@@ -24,7 +26,7 @@ public enum PrometheusExposition {
     }
 
     /// The exposition as a String.
-    public static func renderString(_ snapshot: MetricsSnapshot) -> String {
+    package static func renderString(_ snapshot: MetricsSnapshot) -> String {
         String(decoding: render(snapshot), as: UTF8.self)
     }
 

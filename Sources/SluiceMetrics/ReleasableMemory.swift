@@ -9,16 +9,16 @@
 /// ```
 /// Both closures free memory and return the bytes freed; they run on the guard's (the
 /// monitor's) queue, never on the request path, and must be cheap enough for every 250 ms.
-public struct ReleasableMemory: Sendable {
+package struct ReleasableMemory: Sendable {
     /// The `pool` label of `sluice_memory_released_bytes_total`.
-    public let name: String
+    package let name: String
     /// Ends a usage window: frees what the window's load did not use (reason `unused`).
-    public let releaseUnused: @Sendable () -> Int
+    package let releaseUnused: @Sendable () -> Int
     /// Frees all that is idle beyond a small reserve, storage kept for reuse included (reason
     /// `memory_limit`: the guard does this before it sheds load and at every check while it sheds).
-    public let releaseIdle: @Sendable () -> Int
+    package let releaseIdle: @Sendable () -> Int
 
-    public init(name: String, releaseUnused: @escaping @Sendable () -> Int, releaseIdle: @escaping @Sendable () -> Int) {
+    package init(name: String, releaseUnused: @escaping @Sendable () -> Int, releaseIdle: @escaping @Sendable () -> Int) {
         self.name = name
         self.releaseUnused = releaseUnused
         self.releaseIdle = releaseIdle

@@ -9,25 +9,25 @@
 ///               sink: SinkStats(flushes: 2, itemsWritten: 10, bytesWritten: 900, errors: 0,
 ///                               flushDuration: .empty(upperBounds: [0.001])))
 /// ```
-public struct ServiceGauges: Sendable, Equatable {
+package struct ServiceGauges: Sendable, Equatable {
     /// `sluice_http_connections_open`.
-    public var connectionsOpen: Int
+    package var connectionsOpen: Int
     /// `sluice_http_connections_total` (accepted since start).
-    public var connectionsTotal: UInt64
+    package var connectionsTotal: UInt64
     /// `sluice_batch_buffer_items`.
-    public var bufferItems: Int
+    package var bufferItems: Int
     /// `sluice_batch_buffer_capacity_items`.
-    public var bufferCapacityItems: Int
+    package var bufferCapacityItems: Int
     /// `sluice_pool_*{pool}`, one entry per pool, rendered in this order.
-    public var pools: [PoolStats]
+    package var pools: [PoolStats]
     /// `sluice_sink_*`.
-    public var sink: SinkStats
+    package var sink: SinkStats
     /// `sluice_ack_*`, with `--ack durable` only (nil: not rendered).
-    public var acknowledgements: AcknowledgementStats?
+    package var acknowledgements: AcknowledgementStats?
     /// `sluice_nats_*`, only with the JetStream sink (the families are absent otherwise).
-    public var jetStream: JetStreamStats?
+    package var jetStream: JetStreamStats?
 
-    public init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats,
+    package init(connectionsOpen: Int, connectionsTotal: UInt64, bufferItems: Int, bufferCapacityItems: Int, pools: [PoolStats], sink: SinkStats,
                 acknowledgements: AcknowledgementStats? = nil, jetStream: JetStreamStats? = nil) {
         self.connectionsOpen = connectionsOpen
         self.connectionsTotal = connectionsTotal
@@ -40,7 +40,7 @@ public struct ServiceGauges: Sendable, Equatable {
     }
 
     /// No service state (before the executable registers its reader, or in tests).
-    public static let none = ServiceGauges(
+    package static let none = ServiceGauges(
         connectionsOpen: 0, connectionsTotal: 0, bufferItems: 0, bufferCapacityItems: 0, pools: [],
         sink: SinkStats(flushes: 0, itemsWritten: 0, bytesWritten: 0, errors: 0, flushDuration: .empty(upperBounds: [])))
 }
@@ -48,18 +48,18 @@ public struct ServiceGauges: Sendable, Equatable {
 /// One object pool: `sluice_pool_gets_total`, `sluice_pool_misses_total`,
 /// `sluice_pool_idle_objects`, `sluice_pool_idle_bytes`, labelled `pool="<name>"`. Hits are
 /// gets − misses.
-public struct PoolStats: Sendable, Equatable {
-    public var name: String
+package struct PoolStats: Sendable, Equatable {
+    package var name: String
     /// Takes from the pool.
-    public var gets: UInt64
+    package var gets: UInt64
     /// Takes the pool could not serve from its idle objects (a fresh object was made).
-    public var misses: UInt64
+    package var misses: UInt64
     /// Objects waiting in the pool now.
-    public var idleObjects: Int
+    package var idleObjects: Int
     /// Heap bytes the idle objects keep reserved.
-    public var idleBytes: Int
+    package var idleBytes: Int
 
-    public init(name: String, gets: UInt64, misses: UInt64, idleObjects: Int, idleBytes: Int = 0) {
+    package init(name: String, gets: UInt64, misses: UInt64, idleObjects: Int, idleBytes: Int = 0) {
         self.name = name
         self.gets = gets
         self.misses = misses
@@ -70,14 +70,14 @@ public struct PoolStats: Sendable, Equatable {
 
 /// The sink's totals: `sluice_sink_flushes_total`, `_items_written_total`,
 /// `_bytes_written_total`, `_errors_total` and the `_flush_duration_seconds` histogram.
-public struct SinkStats: Sendable, Equatable {
-    public var flushes: UInt64
-    public var itemsWritten: UInt64
-    public var bytesWritten: UInt64
-    public var errors: UInt64
-    public var flushDuration: HistogramSnapshot
+package struct SinkStats: Sendable, Equatable {
+    package var flushes: UInt64
+    package var itemsWritten: UInt64
+    package var bytesWritten: UInt64
+    package var errors: UInt64
+    package var flushDuration: HistogramSnapshot
 
-    public init(flushes: UInt64, itemsWritten: UInt64, bytesWritten: UInt64, errors: UInt64, flushDuration: HistogramSnapshot) {
+    package init(flushes: UInt64, itemsWritten: UInt64, bytesWritten: UInt64, errors: UInt64, flushDuration: HistogramSnapshot) {
         self.flushes = flushes
         self.itemsWritten = itemsWritten
         self.bytesWritten = bytesWritten
@@ -89,12 +89,12 @@ public struct SinkStats: Sendable, Equatable {
 /// Durable acknowledgements: `sluice_ack_wait_seconds` (admission to the 200, per request),
 /// `sluice_ack_pending_requests` and `sluice_ack_timeouts_total` (answered 503 because the
 /// items were not stored within `--ack-timeout`).
-public struct AcknowledgementStats: Sendable, Equatable {
-    public var wait: HistogramSnapshot
-    public var pending: Int
-    public var timeouts: UInt64
+package struct AcknowledgementStats: Sendable, Equatable {
+    package var wait: HistogramSnapshot
+    package var pending: Int
+    package var timeouts: UInt64
 
-    public init(wait: HistogramSnapshot, pending: Int, timeouts: UInt64) {
+    package init(wait: HistogramSnapshot, pending: Int, timeouts: UInt64) {
         self.wait = wait
         self.pending = pending
         self.timeouts = timeouts
@@ -104,17 +104,17 @@ public struct AcknowledgementStats: Sendable, Equatable {
 /// The JetStream sink's own figures: `sluice_nats_connected`, `sluice_nats_reconnects_total`,
 /// `sluice_nats_messages_published_total`, `sluice_nats_duplicate_acks_total` and the
 /// `sluice_nats_publish_ack_seconds` histogram.
-public struct JetStreamStats: Sendable, Equatable {
-    public var isConnected: Bool
-    public var reconnects: UInt64
+package struct JetStreamStats: Sendable, Equatable {
+    package var isConnected: Bool
+    package var reconnects: UInt64
     /// Messages published, republished ones included.
-    public var messagesPublished: UInt64
+    package var messagesPublished: UInt64
     /// PubAcks the server marked duplicate: a republished message it had already stored.
-    public var duplicateAcks: UInt64
+    package var duplicateAcks: UInt64
     /// Per message, from its publish to its PubAck.
-    public var publishAck: HistogramSnapshot
+    package var publishAck: HistogramSnapshot
 
-    public init(isConnected: Bool, reconnects: UInt64, messagesPublished: UInt64, duplicateAcks: UInt64, publishAck: HistogramSnapshot) {
+    package init(isConnected: Bool, reconnects: UInt64, messagesPublished: UInt64, duplicateAcks: UInt64, publishAck: HistogramSnapshot) {
         self.isConnected = isConnected
         self.reconnects = reconnects
         self.messagesPublished = messagesPublished

@@ -3,6 +3,7 @@ import SluiceAccess
 import SluiceCore
 import SluiceHTTP
 import SluiceMetrics
+import SluiceSupport
 
 /// `POST /batch`: authentication (with `--auth-file`), content negotiation and early refusal
 /// before the body is read, then gzip decoding, the batch processor, and the JSON answer: at
@@ -183,7 +184,7 @@ struct TenantSender: BatchSender {
     var tenantName: UnsafeRawBufferPointer { tenant.nameBytes }
 
     func takeQuota(items: Int) -> QuotaVerdict {
-        switch tenant.take(items: items, nowNanoseconds: Self.monotonicNanoseconds()) {
+        switch tenant.take(items: items, nowNanoseconds: Int64(SystemClock.monotonicNanoseconds())) {
         case .granted: .granted
         case .throttled(let nanoseconds): .throttled(retryAfterSeconds: QuotaDecision.retryAfterSeconds(nanoseconds: nanoseconds))
         case .exceedsBurst(let burst): .exceedsBurst(burstItems: burst)
@@ -191,12 +192,6 @@ struct TenantSender: BatchSender {
     }
 
     func returnQuota(items: Int) { tenant.giveBack(items: items) }
-
-    private static func monotonicNanoseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
-    }
 }
 
 /// Writes `{"accepted":A,"rejected":R,"errors":[{"index":i,"id":"...","error":"..."}]}`.
@@ -220,7 +215,7 @@ enum BatchResponseWriter {
                 body.write(",\"id\":null")
             }
             body.write(",\"error\":\"")
-            JSONEscaping.write(error.reason.message, to: body)
+            body.write(jsonEscaped: error.reason.message)
             body.write("\"}")
         }
         body.write("]}")

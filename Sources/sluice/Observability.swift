@@ -82,22 +82,7 @@ final class Observability: RouteObserver {
     func recordBatch(accepted: Int, rejected: [RejectedItem]) {
         http.recordBatch(acceptedItems: accepted)
         for item in rejected {
-            http.recordRejectedItems(Self.reason(item.reason))
-        }
-    }
-
-    static func reason(_ reason: BatchItemError.Reason) -> ItemRejectionReason {
-        switch reason {
-        case .notObject: .notObject
-        case .invalidJSON: .invalidJSON
-        case .duplicateField: .duplicateField
-        case .missingID: .missingID
-        case .idNotString: .badID
-        case .idLength: .idLength
-        case .missingData: .missingData
-        case .badData: .badData
-        case .dataStringNotObject: .badDataString
-        case .badMetadata: .badMetadata
+            http.recordRejectedItems(item.reason.rejectionReason)
         }
     }
 

@@ -5,6 +5,7 @@ import SluiceCore
 import SluiceHTTP
 import SluiceJetStream
 import SluiceMetrics
+import SluiceSupport
 
 /// The batch pipeline behind `/batch`, built from the options: pool, buffer, sink, flusher
 /// and the chosen processor.
@@ -208,11 +209,7 @@ final class Pipeline: Sendable {
         }
     }
 
-    @Sendable static func nowNanoseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
-    }
+    @Sendable static func nowNanoseconds() -> Int64 { SystemClock.realtimeNanoseconds() }
 }
 
 /// `--sink`.

@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceSupport
 import Testing
 @testable import SluiceMetrics
 

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Why one item of a batch was rejected: the batch goes on, the item is reported and skipped.
 ///
 ///     error.reason.message  // "id must be 1..256 bytes, got 300"
@@ -59,26 +61,26 @@ public struct BatchItemError: Error, Equatable, Sendable {
             }
         }
 
-        /// A short stable name, usable as a Prometheus label value.
-        public var label: String {
+        /// What `sluice_items_rejected_total` counts this under.
+        package var rejectionReason: ItemRejectionReason {
             switch self {
-            case .notObject: return "not_object"
-            case .invalidJSON: return "invalid_json"
-            case .duplicateField: return "duplicate_field"
-            case .missingID: return "missing_id"
-            case .idNotString: return "bad_id"
-            case .idLength: return "id_length"
-            case .missingData: return "missing_data"
-            case .badData: return "bad_data"
-            case .dataStringNotObject: return "bad_data_string"
-            case .badMetadata: return "bad_metadata"
+            case .notObject: .notObject
+            case .invalidJSON: .invalidJSON
+            case .duplicateField: .duplicateField
+            case .missingID: .missingID
+            case .idNotString: .badID
+            case .idLength: .idLength
+            case .missingData: .missingData
+            case .badData: .badData
+            case .dataStringNotObject: .badDataString
+            case .badMetadata: .badMetadata
             }
         }
 
+        /// A short stable name, usable as a Prometheus label value (`rejectionReason`'s label).
+        public var label: String { rejectionReason.label }
+
         /// Every value `label` can take, to pre-register metric series at zero.
-        public static let allLabels: [String] = [
-            "not_object", "invalid_json", "duplicate_field", "missing_id", "bad_id", "id_length",
-            "missing_data", "bad_data", "bad_data_string", "bad_metadata",
-        ]
+        public static let allLabels: [String] = ItemRejectionReason.allCases.map(\.label)
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceSupport
 import Synchronization
 
 /// Requests waiting until the flusher has stored their batch (`--ack durable`).
@@ -76,7 +77,7 @@ public final class DurabilityWaiters: Sendable {
     public init(timeout: Duration) {
         precondition(timeout > .zero, "DurabilityWaiters timeout must be positive")
         self.timeout = timeout
-        timeoutNanoseconds = UInt64(timeout.wholeNanoseconds)
+        timeoutNanoseconds = UInt64(timeout.saturatingNanoseconds)
     }
 
     deinit {
@@ -155,7 +156,7 @@ public final class DurabilityWaiters: Sendable {
     /// Shutdown: no waiter, present or future, waits past `duration` from now; the timer
     /// answers them `.timedOut` then if they are not stored by then.
     public func capDeadlines(within duration: Duration) {
-        let cap = SystemClock.monotonicNanoseconds() &+ UInt64(max(.zero, duration).wholeNanoseconds)
+        let cap = SystemClock.monotonicNanoseconds() &+ UInt64(max(.zero, duration).saturatingNanoseconds)
         state.withLock { state in
             state.deadlineCap = min(state.deadlineCap, cap)
             for index in state.waiters.indices where state.waiters[index].deadline > cap {

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import SluiceSupport
 import Synchronization
 
 /// The background flusher: moves what the `BatchBuffer` holds into the `Sink`, on its own
@@ -134,7 +135,7 @@ public final class Flusher: Sendable {
     /// Starts the age trigger. Calling it again, or after `stop()`, does nothing.
     public func start() {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        let interval = DispatchTimeInterval.nanoseconds(Int(configuration.flushInterval.wholeNanoseconds))
+        let interval = DispatchTimeInterval.nanoseconds(Int(configuration.flushInterval.saturatingNanoseconds))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(1))
         timer.setEventHandler { [weak self] in self?.flushOnQueue() }
         let handle = TimerSource(source: timer)
@@ -263,8 +264,8 @@ public final class Flusher: Sendable {
             return .written(wasRetry: wasRetry)
         } catch {
             let now = SystemClock.monotonicNanoseconds()
-            let initial = configuration.initialBackoff.wholeNanoseconds
-            let maximum = configuration.maxBackoff.wholeNanoseconds
+            let initial = configuration.initialBackoff.saturatingNanoseconds
+            let maximum = configuration.maxBackoff.saturatingNanoseconds
             let (backoff, failures) = state.withLock { state -> (Int64, Int) in
                 swap(&batch, &state.batch)
                 state.batchThrough = through

@@ -24,10 +24,10 @@ public struct RejectedItem: Sendable, Equatable {
     public var reason: BatchItemError.Reason
 }
 
-/// Per-request working storage, reused across requests through `ScratchPool`, so a warm
+/// Per-request working storage, reused across requests through a `ScratchPool`, so a warm
 /// server parses and fills batches without allocating.
-public final class BatchScratch: @unchecked Sendable {
-    // Ownership: one request at a time holds it (taken from and given back to ScratchPool).
+public final class BatchScratch: Poolable, @unchecked Sendable {
+    // Ownership: one request at a time holds it (taken from and given back to its pool).
     /// The parser's recorded items and decoded `data` strings.
     var parse = BatchParseScratch()
     /// Rejected items of the current request, for the response.
@@ -40,8 +40,12 @@ public final class BatchScratch: @unchecked Sendable {
 
     public init() {}
 
-    func reset() {
+    /// Keeps the storage (up to `maxRetainedItems` rejections) for the next request.
+    public func reset() {
         parse.trim()
         rejected.removeAll(keepingCapacity: rejected.capacity <= Self.maxRetainedItems)
     }
+
+    /// Reset leaves no rejection behind.
+    public var isValid: Bool { rejected.isEmpty }
 }

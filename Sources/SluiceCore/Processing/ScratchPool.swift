@@ -1,23 +1,14 @@
-import Synchronization
+/// The pool of `BatchScratch`, one taken per request for its duration: an `ObjectPool`, so
+/// it has that pool's bounds, statistics and DEBUG checks.
+///
+///     let pool = ScratchPool()
+///     let scratch = pool.take()
+///     defer { pool.give(scratch) }
+public typealias ScratchPool = ObjectPool<BatchScratch>
 
-/// A small bounded pool of `BatchScratch`, one taken per request for its duration.
-public final class ScratchPool: Sendable {
-    private let free: Mutex<[BatchScratch]>
-    private let maxIdle: Int
-
-    public init(maxIdle: Int = 64) {
-        self.maxIdle = maxIdle
-        self.free = Mutex([])
-    }
-
-    public func take() -> BatchScratch {
-        free.withLock { $0.popLast() } ?? BatchScratch()
-    }
-
-    public func give(_ scratch: BatchScratch) {
-        scratch.reset()
-        free.withLock { list in
-            if list.count < maxIdle { list.append(scratch) }
-        }
+extension ObjectPool where T == BatchScratch {
+    /// A pool keeping at most `maxIdle` idle scratches (one per concurrent request is enough).
+    public convenience init(maxIdle: Int = 64) {
+        self.init(capacity: maxIdle) { BatchScratch() }
     }
 }

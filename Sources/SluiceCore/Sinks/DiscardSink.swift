@@ -1,3 +1,4 @@
+import SluiceSupport
 import Synchronization
 
 /// A sink that takes every batch and throws it away: the whole pipeline minus the I/O, for

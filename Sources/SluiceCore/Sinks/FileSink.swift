@@ -1,3 +1,4 @@
+import SluiceSupport
 import Synchronization
 
 /// The default sink: NDJSON segment files in a data directory, rotated by size.

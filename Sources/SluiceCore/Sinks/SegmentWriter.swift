@@ -1,4 +1,5 @@
 import Glibc
+import SluiceSupport
 
 /// The file sink's single-writer state: the open segment, its size, naming, and the
 /// all-or-nothing batch write. Not thread-safe; `FileSink` keeps it under its lock.

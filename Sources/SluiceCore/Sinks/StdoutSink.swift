@@ -1,4 +1,5 @@
 import Glibc
+import SluiceSupport
 import Synchronization
 
 /// A sink writing NDJSON records to standard output (or another fd given at init), for

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// When a request body must have arrived: a stall limit plus a minimum transfer rate, after
 /// the MinRate of Apache's mod_reqtimeout.
 ///
@@ -19,7 +21,7 @@ package struct BodyDeadline: Equatable, Sendable {
 
     /// Starts the clock: the body is due `timeout` after `now` (monotonic nanoseconds).
     package init(now: UInt64, timeout: Duration, minBytesPerSecond: Int) {
-        self.init(now: now, timeoutNanoseconds: timeout.nanoseconds, minBytesPerSecond: minBytesPerSecond)
+        self.init(now: now, timeoutNanoseconds: timeout.nonNegativeNanoseconds, minBytesPerSecond: minBytesPerSecond)
     }
 
     /// The same, with the timeout already in nanoseconds (no `Duration` arithmetic per body).

@@ -1,4 +1,5 @@
 import Glibc
+import SluiceSupport
 
 extension Connection {
     /// The read source fired: receive, and let the machine frame and answer every complete
@@ -9,7 +10,7 @@ extension Connection {
         if machine.isClosed { return }
         var buffer = input ?? context.buffers.take()
         input = buffer
-        let now = MonotonicClock.now()
+        let now = SystemClock.monotonicNanoseconds()
         for _ in 0..<4 {
             if buffer.writableBytes < 2048 {
                 buffer = context.buffers.reserveWritable(max(2048, buffer.capacity / 2), in: buffer)

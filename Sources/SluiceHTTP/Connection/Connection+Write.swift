@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import SluiceSupport
 
 extension Connection {
     /// Sends as much queued output as the socket takes: all of it, or up to EAGAIN (then the
@@ -15,7 +16,7 @@ extension Connection {
             if sent < 0, errno == EINTR { continue }
             if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK {
                 watchWritability()
-                return .outputBlocked(now: MonotonicClock.now())
+                return .outputBlocked(now: SystemClock.monotonicNanoseconds())
             }
             return .connectionReset  // EPIPE, ECONNRESET: the peer is gone.
         }
@@ -45,7 +46,7 @@ extension Connection {
             writeSource.suspend()
             isWriteSuspended = true
         }
-        run(.writable(now: MonotonicClock.now()))
+        run(.writable(now: SystemClock.monotonicNanoseconds()))
         if !machine.isClosed { releaseBuffers() }
     }
 }

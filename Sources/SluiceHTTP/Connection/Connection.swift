@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import SluiceSupport
 import Synchronization
 
 /// One accepted TCP connection: the Dispatch driver of its `ConnectionMachine`.
@@ -63,7 +64,7 @@ final class Connection: @unchecked Sendable {
         readSource = source
         liveSources = 1
         // Safe without the queue: no event can run before resume().
-        run(.started(now: MonotonicClock.now(), shuttingDown: context.isDraining.load(ordering: .relaxed)))
+        run(.started(now: SystemClock.monotonicNanoseconds(), shuttingDown: context.isDraining.load(ordering: .relaxed)))
         // Handlers last: ThreadSanitizer orders with a handler only what happened before it
         // was set (dispatch_resume is not modelled), so every write above must precede them.
         // unowned(unsafe): the server's registry and the cancel handler keep the connection
@@ -100,7 +101,7 @@ final class Connection: @unchecked Sendable {
                 writer.write(&response, method: outgoing.method, version: outgoing.version, closes: outgoing.closes,
                              to: outputBuffer(reusing: &input))
                 context.handler.didRespond(handlerTag: outgoing.handlerTag, status: response.status,
-                                           durationNanoseconds: MonotonicClock.now() &- outgoing.startedAt)
+                                           durationNanoseconds: SystemClock.monotonicNanoseconds() &- outgoing.startedAt)
                 event = .performed
             case .writeError(let error):
                 response.reset()
@@ -214,7 +215,7 @@ final class Connection: @unchecked Sendable {
     /// awaited, then goes on with any pipelined request already buffered.
     func finishDeferredResponse(generation: UInt64, fill: (inout HTTPResponse) -> Void) {
         withoutActuallyEscaping(fill) { fill in
-            run(.deferredCompleted(generation: generation, now: MonotonicClock.now()), fill: fill)
+            run(.deferredCompleted(generation: generation, now: SystemClock.monotonicNanoseconds()), fill: fill)
         }
         releaseBuffers()
     }

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// One HTTP/1.1 connection's protocol logic as a value: it takes events and answers actions,
 /// and performs no I/O, reads no clock and calls no handler itself. `Connection` drives it
 /// over sockets and Dispatch sources; the tests drive it with byte strings and fake time.
@@ -135,10 +137,10 @@ package struct ConnectionMachine {
 
     package init(configuration: HTTPServerConfiguration) {
         parser = HeadParser(limits: configuration.limits)
-        headerTimeout = configuration.headerTimeout.nanoseconds
-        bodyTimeoutNanoseconds = configuration.bodyTimeout.nanoseconds
-        idleTimeout = configuration.idleTimeout.nanoseconds
-        lingerTimeout = configuration.lingerTimeout.nanoseconds
+        headerTimeout = configuration.headerTimeout.nonNegativeNanoseconds
+        bodyTimeoutNanoseconds = configuration.bodyTimeout.nonNegativeNanoseconds
+        idleTimeout = configuration.idleTimeout.nonNegativeNanoseconds
+        lingerTimeout = configuration.lingerTimeout.nonNegativeNanoseconds
         minBodyBytesPerSecond = configuration.minBodyBytesPerSecond
         maxBodyBytes = configuration.limits.maxBodyBytes
         maxTrailerBytes = configuration.limits.maxHeaderBytes

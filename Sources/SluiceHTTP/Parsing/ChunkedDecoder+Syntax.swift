@@ -48,16 +48,7 @@ extension ChunkedDecoder {
 
     /// A trailer field line must be a valid field line; its content is otherwise ignored.
     static func validateTrailer(_ line: UnsafeRawBufferPointer) -> HTTPParseError? {
-        if ByteClass.isWhitespace(line[0]) { return .obsoleteLineFolding }
-        var colon = 0
-        while colon < line.count, ByteClass.isToken(line[colon]) { colon += 1 }
-        guard colon > 0, colon < line.count, line[colon] == UInt8(ascii: ":") else {
-            return colon > 0 && colon < line.count && ByteClass.isWhitespace(line[colon])
-                ? .whitespaceBeforeColon : .invalidHeaderName
-        }
-        for byte in line[(colon + 1)...] where !ByteClass.isFieldValue(byte) {
-            return byte == 0x0D ? .bareCarriageReturn : .invalidHeaderValue
-        }
+        if case .invalid(let error) = FieldLine(line) { return error }
         return nil
     }
 }

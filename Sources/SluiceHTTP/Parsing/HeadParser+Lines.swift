@@ -69,21 +69,10 @@ extension HeadParser {
 
     /// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5).
     mutating func parseFieldLine(_ line: UnsafeRawBufferPointer, at offset: Int, bytes: UnsafeRawBufferPointer) -> HTTPParseError? {
-        // RFC 9112 §5.2: obs-fold is rejected with 400; a line starting with whitespace is one.
-        if ByteClass.isWhitespace(line[0]) { return .obsoleteLineFolding }
-        var colon = 0
-        while colon < line.count, ByteClass.isToken(line[colon]) { colon += 1 }
-        guard colon < line.count, line[colon] == UInt8(ascii: ":") else {
-            if colon < line.count, colon > 0, ByteClass.isWhitespace(line[colon]) { return .whitespaceBeforeColon }
-            return .invalidHeaderName
-        }
-        guard colon > 0 else { return .invalidHeaderName }
-        var valueStart = colon + 1
-        var valueEnd = line.count
-        while valueStart < valueEnd, ByteClass.isWhitespace(line[valueStart]) { valueStart += 1 }
-        while valueEnd > valueStart, ByteClass.isWhitespace(line[valueEnd - 1]) { valueEnd -= 1 }
-        for index in valueStart..<valueEnd where !ByteClass.isFieldValue(line[index]) {
-            return line[index] == UInt8(ascii: "\r") ? .bareCarriageReturn : .invalidHeaderValue
+        let colon: Int, valueStart: Int, valueEnd: Int
+        switch FieldLine(line) {
+        case .invalid(let error): return error
+        case .valid(let nameEnd, let start, let end): (colon, valueStart, valueEnd) = (nameEnd, start, end)
         }
         fields.append(HeaderField(
             nameStart: Int32(offset), nameEnd: Int32(offset + colon),

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// A response a handler fills in. The body buffer belongs to the connection and is reused
 /// across requests, so writing a small body allocates nothing in steady state.
 public struct HTTPResponse {
@@ -53,29 +55,14 @@ public struct HTTPResponse {
         contentType = "application/json"
         body.clear()
         body.write("{\"error\":\"")
-        JSONEscaping.write(message, to: body)
+        body.write(jsonEscaped: message)
         body.write("\"}")
     }
 }
 
-/// Minimal JSON string escaping for messages the server writes.
-public enum JSONEscaping {
-    /// Appends `text` escaped for use inside a JSON string.
-    public static func write(_ text: String, to buffer: ByteBuffer) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.write("\\\"")
-            case UInt8(ascii: "\\"): buffer.write("\\\\")
-            case 0x0A: buffer.write("\\n")
-            case 0x0D: buffer.write("\\r")
-            case 0x09: buffer.write("\\t")
-            case 0..<0x20:
-                buffer.write("\\u00")
-                let hex: StaticString = "0123456789abcdef"
-                buffer.write(byte: hex.utf8Start[Int(byte >> 4)])
-                buffer.write(byte: hex.utf8Start[Int(byte & 0x0F)])
-            default: buffer.write(byte: byte)
-            }
-        }
+extension ByteBuffer {
+    /// Appends `text` escaped for use inside a JSON string (RFC 8259 §7).
+    public func write(jsonEscaped text: String) {
+        JSONEscaping.escape(text) { write($0) }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import SluiceSupport
 import Synchronization
 
 /// A socket-level HTTP/1.1 server on POSIX sockets and DispatchSource.
@@ -81,7 +82,7 @@ public final class HTTPServer: Sendable {
                 connection.queue.async { connection.beginShutdown() }
             }
             context.whenNoConnections(finish)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: deadline.nanoseconds))) {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: deadline.nonNegativeNanoseconds))) {
                 guard outcome.passDeadline() else { return }
                 context.logger.warning("shutdown deadline reached; closing remaining connections",
                                        metadata: ["open": "\(context.openConnections.load(ordering: .relaxed))"])

@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceSupport
 
 /// One timer for every connection's deadline, instead of a timer per connection: 10,000 idle
 /// connections cost one wake-up per tick and an atomic load each.
@@ -15,7 +16,7 @@ final class TimeoutSweeper: @unchecked Sendable {
         let shortest = min(configuration.headerTimeout, configuration.bodyTimeout,
                            configuration.idleTimeout, configuration.lingerTimeout)
         // A tick of a fifth of the shortest timeout keeps each timeout within 20% of its value.
-        let tick = max(min(Int(shortest.nanoseconds / 5_000_000), 250), 10)
+        let tick = max(min(Int(shortest.nonNegativeNanoseconds / 5_000_000), 250), 10)
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(tick), repeating: .milliseconds(tick), leeway: .milliseconds(tick / 4))
         timer.setEventHandler { [unowned self] in self.sweep() }
@@ -25,7 +26,7 @@ final class TimeoutSweeper: @unchecked Sendable {
     func stop() { timer.cancel() }
 
     private func sweep() {
-        let now = MonotonicClock.now()
+        let now = SystemClock.monotonicNanoseconds()
         context.forEachConnection { connection in
             let due = connection.deadline.load(ordering: .relaxed)
             if due != 0, due <= now { expired.append(connection) }

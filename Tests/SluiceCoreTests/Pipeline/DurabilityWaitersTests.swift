@@ -1,3 +1,4 @@
+import SluiceSupport
 import Synchronization
 import Testing
 

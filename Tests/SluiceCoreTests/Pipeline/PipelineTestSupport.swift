@@ -1,4 +1,5 @@
 import Glibc
+import SluiceSupport
 import Synchronization
 import Testing
 

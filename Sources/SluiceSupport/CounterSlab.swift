@@ -11,15 +11,15 @@ import Synchronization
 /// slab.load(at: 2)  // 1
 /// ```
 /// An index outside `0..<count` traps.
-final class CounterSlab: Sendable {
+package final class CounterSlab: Sendable {
     /// Number of slots.
-    let count: Int
+    package let count: Int
 
     // nonisolated(unsafe): the pointer itself never changes after init; every access to the
     // memory it points at goes through Atomic, so sharing it between threads is race-free.
     nonisolated(unsafe) private let slots: UnsafeMutablePointer<Atomic<UInt64>>
 
-    init(count: Int) {
+    package init(count: Int) {
         precondition(count > 0, "CounterSlab needs at least one slot")
         self.count = count
         slots = .allocate(capacity: count)
@@ -38,7 +38,7 @@ final class CounterSlab: Sendable {
     /// Adds `amount` to a slot, wrapping on overflow (a counter that wraps after 2^64 events is
     /// not a concern, and wrapping avoids the overflow check on the hot path).
     @inline(__always)
-    func add(_ amount: UInt64, at index: Int) {
+    package func add(_ amount: UInt64, at index: Int) {
         precondition(index >= 0 && index < count, "CounterSlab index out of range")
         // Relaxed is enough: each slot is an independent total that no other memory access is
         // ordered against; readers only need an eventually up-to-date value for a scrape.
@@ -47,13 +47,13 @@ final class CounterSlab: Sendable {
 
     /// The current value of a slot.
     @inline(__always)
-    func load(at index: Int) -> UInt64 {
+    package func load(at index: Int) -> UInt64 {
         precondition(index >= 0 && index < count, "CounterSlab index out of range")
         return slots[index].load(ordering: .relaxed)
     }
 
     /// The values of `range`, in order.
-    func load(_ range: Range<Int>) -> [UInt64] {
+    package func load(_ range: Range<Int>) -> [UInt64] {
         range.map { load(at: $0) }
     }
 }
