@@ -37,11 +37,19 @@ public final class FileSink: Sink {
         /// Size at which the segment is rotated (default 64 MiB).
         public var maxSegmentBytes: Int
         public var fsync: FsyncPolicy
+        /// Every time the open segment grows by this much (default 2 MiB), its new bytes are
+        /// handed to the kernel's writeback and the bytes before them, written back by then,
+        /// leave the page cache (`posix_fadvise(POSIX_FADV_DONTNEED)`). The disk then works
+        /// steadily instead of in one burst at rotation, when a 64 MiB fdatasync took a core
+        /// for tens of milliseconds (p99 10 ms in the open model at 8,000 W1 requests/s, 0.4 ms
+        /// on the discard sink), and the page cache holds about two of these per segment.
+        public var writebackBytes: Int
 
-        public init(directory: String, maxSegmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .rotation) {
+        public init(directory: String, maxSegmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .rotation, writebackBytes: Int = 2 << 20) {
             self.directory = directory
             self.maxSegmentBytes = maxSegmentBytes
             self.fsync = fsync
+            self.writebackBytes = writebackBytes
         }
     }
 
@@ -62,6 +70,7 @@ public final class FileSink: Sink {
 
     init(configuration: Configuration, calls: FileSystemCalls) throws(SinkError) {
         precondition(configuration.maxSegmentBytes > 0, "FileSink maxSegmentBytes must be positive")
+        precondition(configuration.writebackBytes > 0 && configuration.writebackBytes % 4096 == 0, "FileSink writebackBytes must be a positive multiple of 4096")
         let directory = try SegmentDirectory(path: configuration.directory)
         let (recovered, last) = try directory.recover()
         self.configuration = configuration

@@ -9,6 +9,9 @@ struct SegmentWriter: ~Copyable {
         let name: SegmentName
         /// Bytes of complete batches in the file; the rollback point for the next batch.
         var bytes: Int
+        /// Bytes handed to writeback so far (`advanceWriteback`): a multiple of
+        /// `writebackBytes`.
+        var writebackStarted = 0
     }
 
     private let directory: SegmentDirectory
@@ -61,7 +64,27 @@ struct SegmentWriter: ~Copyable {
             throw rollBack(segment, call: "fsync", errno: code, written: written)
         }
         current?.bytes += written
+        advanceWriteback()
         return written
+    }
+
+    /// Once the segment has grown past the next `writebackBytes` boundary: asks the kernel to
+    /// drop the pages from one step before the last boundary up to the new one. On Linux
+    /// `POSIX_FADV_DONTNEED` starts the writeback of the dirty pages in its range (without
+    /// waiting) and drops the clean ones, so the new step starts writing back and the step
+    /// before it, written back since the last call, leaves the page cache. Pages still being
+    /// written are kept and dropped by a later call or after the segment's fsync.
+    ///
+    /// Advice only: it neither waits nor reports writeback errors, so the fdatasync at rotation
+    /// (or every flush) still sees every error.
+    private mutating func advanceWriteback() {
+        guard let segment = current else { return }
+        let step = configuration.writebackBytes
+        let boundary = segment.bytes / step * step
+        guard boundary > segment.writebackStarted else { return }
+        let from = max(0, segment.writebackStarted - step)
+        _ = posix_fadvise(segment.fd, off_t(from), off_t(boundary - from), POSIX_FADV_DONTNEED)
+        current?.writebackStarted = boundary
     }
 
     /// Waits until every rotated segment is finished in the background (tests).

@@ -288,6 +288,32 @@ import Testing
         try sink.close()
     }
 
+    @Test(.enabled(if: isTmpDiskBacked, "needs a disk-backed /tmp"))
+    func openSegment_WritesBackAsItGrows_AndItsWrittenBackStepsLeaveThePageCache() throws {
+        let temp = try TemporaryDirectory()
+        let step = 64 << 10
+        let sink = try FileSink(configuration: .init(directory: temp.path, maxSegmentBytes: 1 << 30, fsync: .rotation, writebackBytes: step))
+        // The kernel writes a step back in about a millisecond; writing on until an early step
+        // has left the cache waits for that without a clock. Bounded: at most 32 MiB written.
+        var next = 0
+        var written = 0
+        var dropped = false
+        while !dropped && written < 32 << 20 {
+            try sink.write(batch(next..<(next + 300)))
+            next += 300
+            let path = temp.file(listDirectory(temp.path)[0])
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw TestFailure("stat \(path) failed") }
+            written = Int(status.st_size)
+            let resident = try residentPages(path)
+            dropped = written >= 4 * step && resident < written / 4096 - step / 4096
+        }
+        #expect(dropped, "the steps written back before the last two left the page cache")
+        #expect(listDirectory(temp.path).count == 1, "the segment was not rotated")
+        try sink.close()
+        #expect(try ids(in: temp.path) == (0..<next).map { "id\($0)" }, "every record is in the file")
+    }
+
     @Test func rotatedSegmentFsyncFailure_IsReportedByTheNextWrite_AndTheSegmentIsRepairedAtTheNextStart() throws {
         let temp = try TemporaryDirectory()
         let syncs = Mutex(0)
