@@ -14,9 +14,9 @@ import Synchronization
 /// current table and compared in constant time; no lock, no allocation, and nothing written
 /// that all tenants share. Only digests are held, also of tokens the file gives in plain form.
 /// Tokens never appear in a log line, an error or a description.
-public final class AccessControl: Sendable {
+package final class AccessControl: Sendable {
     /// What `authenticate` found.
-    public enum Authentication: Equatable, Sendable {
+    package enum Authentication: Equatable, Sendable {
         /// No credentials (no or an empty Authorization header).
         case missing
         /// Credentials that are not a known bearer token.
@@ -26,24 +26,24 @@ public final class AccessControl: Sendable {
     }
 
     /// What a reload changed, for the log.
-    public struct Change: Sendable, Equatable {
-        public var added: [String]
-        public var removed: [String]
-        public var kept: Int
-        public var tokens: Int
+    package struct Change: Sendable, Equatable {
+        package var added: [String]
+        package var removed: [String]
+        package var kept: Int
+        package var tokens: Int
     }
 
     /// The counters `/metrics` renders.
-    public struct Statistics: Sendable, Equatable {
-        public var missingCredentials: UInt64
-        public var invalidCredentials: UInt64
-        public var tenants: [TenantStatistics]
+    package struct Statistics: Sendable, Equatable {
+        package var missingCredentials: UInt64
+        package var invalidCredentials: UInt64
+        package var tenants: [TenantStatistics]
     }
 
-    public struct TenantStatistics: Sendable, Equatable {
-        public var name: String
-        public var itemsAccepted: UInt64
-        public var throttled: UInt64
+    package struct TenantStatistics: Sendable, Equatable {
+        package var name: String
+        package var itemsAccepted: UInt64
+        package var throttled: UInt64
     }
 
     private let cell: TableCell
@@ -52,14 +52,14 @@ public final class AccessControl: Sendable {
     private let missing = Atomic<UInt64>(0)
     private let invalid = Atomic<UInt64>(0)
 
-    public init(file: AuthFile) {
+    package init(file: AuthFile) {
         cell = TableCell(TokenTable(file: file, reusing: nil, generation: 1))
     }
 
     /// Replaces the tenants with `file`'s. Tenants that stay keep their bucket and counters;
     /// requests already authenticated against the old table finish with it.
     @discardableResult
-    public func replace(with file: AuthFile) -> Change {
+    package func replace(with file: AuthFile) -> Change {
         var change = Change(added: [], removed: [], kept: 0, tokens: file.entries.count)
         _ = cell.publish { current in
             let before = Set((0..<current.tenantCount).map { current.tenant(at: $0).name })
@@ -74,7 +74,7 @@ public final class AccessControl: Sendable {
 
     /// Judges the value of a request's Authorization header (nil when absent) and counts a
     /// failure by its reason.
-    public func authenticate(authorization: UnsafeRawBufferPointer?) -> Authentication {
+    package func authenticate(authorization: UnsafeRawBufferPointer?) -> Authentication {
         guard let authorization, !authorization.isEmpty else {
             missing.wrappingAdd(1, ordering: .relaxed)
             return .missing
@@ -98,7 +98,7 @@ public final class AccessControl: Sendable {
     /// the token is looked up again in the new table: nil (counted as invalid) if it is no
     /// longer there.
     /// `authorization` is evaluated only then.
-    public func tenant(forTag tag: Int, authorization: @autoclosure () -> UnsafeRawBufferPointer?) -> Tenant? {
+    package func tenant(forTag tag: Int, authorization: @autoclosure () -> UnsafeRawBufferPointer?) -> Tenant? {
         let cached: Tenant? = cell.withCurrent { table in
             guard tag >= 0, UInt64(tag >> 32) == table.generation & Self.generationMask else { return nil }
             let index = tag & 0xFFFF_FFFF
@@ -114,19 +114,19 @@ public final class AccessControl: Sendable {
     }
 
     /// The current tenants, by name (tests, tools).
-    public var tenantNames: [String] {
+    package var tenantNames: [String] {
         let table = cell.latest
         return (0..<table.tenantCount).map { table.tenant(at: $0).name }
     }
 
     /// The tenant named `name` in the current table.
-    public func tenant(named name: String) -> Tenant? {
+    package func tenant(named name: String) -> Tenant? {
         let table = cell.latest
         return (0..<table.tenantCount).lazy.map { table.tenant(at: $0) }.first { $0.name == name }
     }
 
     /// Failure counts and each current tenant's counters.
-    public func statistics() -> Statistics {
+    package func statistics() -> Statistics {
         let table = cell.latest
         return Statistics(
             missingCredentials: missing.load(ordering: .relaxed), invalidCredentials: invalid.load(ordering: .relaxed),

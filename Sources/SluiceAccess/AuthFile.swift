@@ -16,38 +16,38 @@ import Glibc
 ///
 /// Failure: the first bad line throws `AuthFileError.invalid(line:problem:)`. Messages name
 /// the line and the field, never what the line holds, so a misplaced token cannot reach a log.
-public struct AuthFile: Sendable, Equatable {
+package struct AuthFile: Sendable, Equatable {
     /// One line's tenant.
-    public struct Entry: Sendable, Equatable {
-        public var tenant: String
-        public var digest: SHA256.Digest
+    package struct Entry: Sendable, Equatable {
+        package var tenant: String
+        package var digest: SHA256.Digest
         /// The line gave the token itself rather than its hash.
-        public var isPlainToken: Bool
+        package var isPlainToken: Bool
         /// nil: unlimited.
-        public var quota: Quota?
+        package var quota: Quota?
         /// 1-based line number in the file.
-        public var line: Int
+        package var line: Int
     }
 
     /// Entries in file order.
-    public var entries: [Entry]
+    package var entries: [Entry]
 
     /// Distinct tenant names, in order of first appearance.
-    public var tenantNames: [String] {
+    package var tenantNames: [String] {
         var seen = Set<String>()
         return entries.compactMap { seen.insert($0.tenant).inserted ? $0.tenant : nil }
     }
 
     /// Largest file read: far more than thousands of tenants need, small enough to hold.
-    public static let maxFileBytes = 1 << 20
-    public static let maxTenantBytes = 64
-    public static let minPlainTokenBytes = 16
-    public static let maxPlainTokenBytes = 1024
+    package static let maxFileBytes = 1 << 20
+    package static let maxTenantBytes = 64
+    package static let minPlainTokenBytes = 16
+    package static let maxPlainTokenBytes = 1024
     /// Largest ITEMS_PER_SECOND and BURST_ITEMS (keeps the bucket's nanosecond arithmetic in range).
-    public static let maxQuotaItems = 1_000_000_000
+    package static let maxQuotaItems = 1_000_000_000
 
     /// Reads and parses the file at `path`.
-    public static func load(path: String) throws(AuthFileError) -> AuthFile {
+    package static func load(path: String) throws(AuthFileError) -> AuthFile {
         var bytes = try read(path: path)
         defer {
             // Plain tokens were in this buffer: overwrite it before it goes back to the heap.
@@ -57,7 +57,7 @@ public struct AuthFile: Sendable, Equatable {
     }
 
     /// Parses the contents of an auth file.
-    public static func parse(_ text: some Collection<UInt8>) throws(AuthFileError) -> AuthFile {
+    package static func parse(_ text: some Collection<UInt8>) throws(AuthFileError) -> AuthFile {
         var entries: [Entry] = []
         var firstLineOfDigest: [SHA256.Digest: Int] = [:]
         var firstEntryOfTenant: [String: Int] = [:]
@@ -170,11 +170,11 @@ public struct AuthFile: Sendable, Equatable {
 }
 
 /// A tenant's quota: a token bucket refilled at `itemsPerSecond` that holds `burstItems`.
-public struct Quota: Sendable, Equatable {
-    public var itemsPerSecond: Int
-    public var burstItems: Int
+package struct Quota: Sendable, Equatable {
+    package var itemsPerSecond: Int
+    package var burstItems: Int
 
-    public init(itemsPerSecond: Int, burstItems: Int) {
+    package init(itemsPerSecond: Int, burstItems: Int) {
         precondition(itemsPerSecond > 0 && burstItems > 0, "Quota needs a positive rate and burst")
         self.itemsPerSecond = itemsPerSecond
         self.burstItems = burstItems
@@ -182,7 +182,7 @@ public struct Quota: Sendable, Equatable {
 }
 
 /// Why the auth file was refused.
-public enum AuthFileError: Error, Equatable, CustomStringConvertible {
+package enum AuthFileError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case tooLarge(path: String, limit: Int)
     /// A line that does not parse (1-based number).
@@ -191,7 +191,7 @@ public enum AuthFileError: Error, Equatable, CustomStringConvertible {
     case noTenants
 
     /// What is wrong with a line.
-    public enum Problem: Error, Equatable, CustomStringConvertible {
+    package enum Problem: Error, Equatable, CustomStringConvertible {
         case badTenant
         case missingToken
         case badDigest
@@ -204,7 +204,7 @@ public enum AuthFileError: Error, Equatable, CustomStringConvertible {
         case duplicateToken(firstLine: Int)
         case quotaDiffers(firstLine: Int)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .badTenant: "the tenant must match [a-z0-9_-]{1,64}"
             case .missingToken: "a token must follow the tenant"
@@ -221,7 +221,7 @@ public enum AuthFileError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadable(let path, let reason): "cannot read auth file \(path): \(reason)"
         case .tooLarge(let path, let limit): "auth file \(path) is larger than \(limit) bytes"

@@ -4,10 +4,10 @@
 ///
 /// The scheme is matched without regard to case (RFC 9110 §11.1); one or more spaces follow
 /// it, then a b64token: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-public enum BearerToken {
+package enum BearerToken {
     /// The token in an Authorization header value, or nil when the value is not Bearer
     /// credentials with a well-formed token.
-    public static func token(inAuthorization value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    package static func token(inAuthorization value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         var start = 0, end = value.count
         while start < end, isWhitespace(value[start]) { start += 1 }
         while end > start, isWhitespace(value[end - 1]) { end -= 1 }
@@ -27,7 +27,7 @@ public enum BearerToken {
     }
 
     /// Whether `token` is a b64token: at least one token character, then only `=`s.
-    public static func isValid(_ token: some Collection<UInt8>) -> Bool {
+    package static func isValid(_ token: some Collection<UInt8>) -> Bool {
         var characters = 0
         var inPadding = false
         for byte in token {

@@ -5,15 +5,15 @@ extension SHA256 {
     /// exit), so comparing a presented token's digest with a stored one says nothing about how
     /// much of it matched. `description` never shows the bytes, so a digest that ends up in a
     /// log line leaks nothing either; `hex` is for the auth file and tests.
-    public struct Digest: Sendable, Hashable, CustomStringConvertible {
-        public let words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    package struct Digest: Sendable, Hashable, CustomStringConvertible {
+        package let words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
 
-        public init(words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) {
+        package init(words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) {
             self.words = words
         }
 
         /// Parses 64 hex digits (either case); nil for anything else.
-        public init?(hex: some StringProtocol) {
+        package init?(hex: some StringProtocol) {
             let digits = Array(hex.utf8)
             guard digits.count == 64 else { return nil }
             var parsed: [UInt32] = []
@@ -39,7 +39,7 @@ extension SHA256 {
         }
 
         /// The 64 lowercase hex digits, as `sha256sum` prints them.
-        public var hex: String {
+        package var hex: String {
             let alphabet = Array("0123456789abcdef".utf8)
             var text: [UInt8] = []
             text.reserveCapacity(64)
@@ -56,19 +56,19 @@ extension SHA256 {
         var tableKey: UInt64 { UInt64(words.0) << 32 | UInt64(words.1) }
 
         /// Constant time: all eight words are always compared.
-        public static func == (lhs: Digest, rhs: Digest) -> Bool {
+        package static func == (lhs: Digest, rhs: Digest) -> Bool {
             let difference = (lhs.words.0 ^ rhs.words.0) | (lhs.words.1 ^ rhs.words.1) | (lhs.words.2 ^ rhs.words.2)
                 | (lhs.words.3 ^ rhs.words.3) | (lhs.words.4 ^ rhs.words.4) | (lhs.words.5 ^ rhs.words.5)
                 | (lhs.words.6 ^ rhs.words.6) | (lhs.words.7 ^ rhs.words.7)
             return difference == 0
         }
 
-        public func hash(into hasher: inout Hasher) {
+        package func hash(into hasher: inout Hasher) {
             hasher.combine(words.0)
             hasher.combine(words.1)
         }
 
         /// Redacted: digests of tokens do not belong in logs.
-        public var description: String { "SHA256.Digest(redacted)" }
+        package var description: String { "SHA256.Digest(redacted)" }
     }
 }

@@ -8,7 +8,7 @@
 /// Nothing allocates: the state, the pending block and the message schedule live on the stack,
 /// so hashing a 64-byte bearer token (two compression blocks with the padding) costs a few
 /// thousand instructions and no heap traffic.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     /// The eight working words H0...H7.
     private var words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
@@ -20,30 +20,30 @@ public struct SHA256: Sendable {
 
     static let blockBytes = 64
 
-    public init() {}
+    package init() {}
 
     /// The digest of `bytes`.
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
     /// The digest of a byte collection (`[UInt8]`, `String.UTF8View`, ...).
-    public static func hash(_ bytes: some Collection<UInt8>) -> Digest {
+    package static func hash(_ bytes: some Collection<UInt8>) -> Digest {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
     /// Appends `bytes` to the message.
-    public mutating func update(_ bytes: some Collection<UInt8>) {
+    package mutating func update(_ bytes: some Collection<UInt8>) {
         let handled = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) } != nil
         if !handled { Array(bytes).withUnsafeBytes { update($0) } }
     }
 
     /// Appends `bytes` to the message.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var offset = 0
         if pendingCount > 0 {
@@ -77,7 +77,7 @@ public struct SHA256: Sendable {
 
     /// Pads the message (FIPS 180-4 §5.1.1: a 1 bit, zeros, the 64-bit big-endian bit length)
     /// and returns the digest.
-    public consuming func finalize() -> Digest {
+    package consuming func finalize() -> Digest {
         let bitLength = length &* 8
         let used = pendingCount
         withUnsafeMutableBytes(of: &pending) { block in

@@ -6,9 +6,9 @@ import Synchronization
 /// name keeps the object, so the bucket's level and the counters carry over, and a changed
 /// quota takes effect at once (`quota` is one atomic word). Everything a request touches here
 /// belongs to this tenant alone: no lock or counter is shared with other tenants.
-public final class Tenant: Sendable {
+package final class Tenant: Sendable {
     /// `[a-z0-9_-]{1,64}`: safe between JSON quotes and as a Prometheus label value as it is.
-    public let name: String
+    package let name: String
     // nonisolated(unsafe): written once in init, read-only afterwards, freed in deinit.
     nonisolated(unsafe) private let nameStorage: UnsafeMutableRawBufferPointer
     /// The quota as `itemsPerSecond << 32 | burstItems`; 0 when unlimited.
@@ -30,36 +30,36 @@ public final class Tenant: Sendable {
     deinit { nameStorage.deallocate() }
 
     /// The name's UTF-8 bytes, valid while the tenant lives; for rendering it without a String.
-    public var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(nameStorage) }
+    package var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(nameStorage) }
 
     /// nil: unlimited.
-    public var quota: Quota? { Self.quota(quotaWord.load(ordering: .relaxed)) }
+    package var quota: Quota? { Self.quota(quotaWord.load(ordering: .relaxed)) }
 
     func update(quota: Quota?) { quotaWord.store(Self.word(quota), ordering: .relaxed) }
 
     /// Takes `items` from the tenant's bucket, or tells how long until they are there.
-    public func take(items: Int, nowNanoseconds: Int64) -> QuotaDecision {
+    package func take(items: Int, nowNanoseconds: Int64) -> QuotaDecision {
         guard let quota else { return .granted }
         return bucket.take(items: items, quota: quota, nowNanoseconds: nowNanoseconds)
     }
 
     /// Puts back what `take` granted for a batch that was not admitted after all (a full
     /// buffer), so the tenant is not charged for it.
-    public func giveBack(items: Int) {
+    package func giveBack(items: Int) {
         guard let quota else { return }
         bucket.giveBack(items: items, quota: quota)
     }
 
     /// Counts items of this tenant admitted to the buffer.
-    public func recordAccepted(items: Int) {
+    package func recordAccepted(items: Int) {
         if items > 0 { accepted.wrappingAdd(UInt64(items), ordering: .relaxed) }
     }
 
     /// Counts one request refused with 429.
-    public func recordThrottled() { throttled.wrappingAdd(1, ordering: .relaxed) }
+    package func recordThrottled() { throttled.wrappingAdd(1, ordering: .relaxed) }
 
-    public var itemsAcceptedTotal: UInt64 { accepted.load(ordering: .relaxed) }
-    public var throttledTotal: UInt64 { throttled.load(ordering: .relaxed) }
+    package var itemsAcceptedTotal: UInt64 { accepted.load(ordering: .relaxed) }
+    package var throttledTotal: UInt64 { throttled.load(ordering: .relaxed) }
 
     private static func word(_ quota: Quota?) -> UInt64 {
         guard let quota else { return 0 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// What a tenant's quota says about a batch.
-public enum QuotaDecision: Equatable, Sendable {
+package enum QuotaDecision: Equatable, Sendable {
     /// The items were taken from the bucket.
     case granted
     /// Not enough in the bucket: it holds enough for this batch after `retryAfterNanoseconds`.
@@ -10,7 +10,7 @@ public enum QuotaDecision: Equatable, Sendable {
     case exceedsBurst(burstItems: Int)
 
     /// `Retry-After` seconds for a throttled batch: the refill time rounded up, at least 1.
-    public static func retryAfterSeconds(nanoseconds: Int64) -> Int {
+    package static func retryAfterSeconds(nanoseconds: Int64) -> Int {
         Int(max(1, (nanoseconds + 999_999_999) / 1_000_000_000))
     }
 }

@@ -6,40 +6,40 @@
 /// ```
 /// The stream settings (`replicas`, `duplicateWindow`, file storage, the subject) apply only
 /// when the sink creates the stream; an existing stream is used as it is.
-public struct JetStreamConfiguration: Sendable, Equatable {
+package struct JetStreamConfiguration: Sendable, Equatable {
     /// Servers to connect to (and reconnect to, in random order); one is enough, the client
     /// learns the rest of a cluster from it.
-    public var urls: [String]
+    package var urls: [String]
     /// The subject every message is published to.
-    public var subject: String
+    package var subject: String
     /// The stream that captures `subject`; created when missing.
-    public var stream: String
+    package var stream: String
     /// Replicas of a stream the sink creates (1 to 5; a cluster needs at least that many nodes).
-    public var replicas: Int
+    package var replicas: Int
     /// A flush fails when no PubAck arrives for this long while messages await theirs (a dead
     /// or partitioned server), instead of hanging; the flusher retries it with backoff.
-    public var ackTimeout: Duration
+    package var ackTimeout: Duration
     /// Most messages published and not yet acknowledged at a time: bounds the client's buffers,
     /// the acks queued for the sink, and what one flush asks of the server at once.
-    public var maxPendingAcks: Int
+    package var maxPendingAcks: Int
     /// Duplicate window of a stream the sink creates: a message republished within it under the
     /// same `Nats-Msg-Id` is dropped by the server. The server keeps every id of the window in
     /// memory, about 200 bytes per message published in that time (nats-server 2.9).
-    public var duplicateWindow: Duration
+    package var duplicateWindow: Duration
     /// Limit for one TCP connect and handshake attempt.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// Pause between reconnect attempts (the client retries forever).
-    public var reconnectWait: Duration
+    package var reconnectWait: Duration
     /// The connection's name, shown by the server's monitoring (`/connz`).
-    public var connectionName: String
+    package var connectionName: String
     /// How the sink proves who it is (a user and password, a token, a JWT `.creds` file), or
     /// `.none` (credentials in a URL's userinfo still apply).
-    public var authentication: NATSAuthentication
+    package var authentication: NATSAuthentication
     /// TLS settings; nil: TLS only when a URL says `tls://` or the server requires it, with the
     /// system's trust store.
-    public var tls: NATSTLS?
+    package var tls: NATSTLS?
 
-    public init(
+    package init(
         urls: [String] = ["nats://127.0.0.1:4222"], subject: String = "sluice.items", stream: String = "SLUICE",
         replicas: Int = 1, ackTimeout: Duration = .seconds(5), maxPendingAcks: Int = 8192,
         duplicateWindow: Duration = .seconds(120), connectTimeout: Duration = .seconds(2),
@@ -62,7 +62,7 @@ public struct JetStreamConfiguration: Sendable, Equatable {
 
     /// Why the configuration cannot work, or nil. Checked by `JetStreamSink.init` (a trap) and
     /// by the command line (a usage error).
-    public var problem: String? {
+    package var problem: String? {
         if urls.isEmpty || urls.contains(where: { $0.isEmpty }) { return "at least one NATS server URL is needed" }
         if !Self.isPublishSubject(subject) {
             return "subject \"\(subject)\" must be dot-separated tokens without spaces or wildcards (* >)"
@@ -92,7 +92,7 @@ public struct JetStreamConfiguration: Sendable, Equatable {
 }
 
 /// How the sink authenticates to the NATS servers. Its description never shows a secret.
-public enum NATSAuthentication: Sendable, Equatable, CustomStringConvertible {
+package enum NATSAuthentication: Sendable, Equatable, CustomStringConvertible {
     case none
     case userPassword(user: String, password: String)
     case token(String)
@@ -100,7 +100,7 @@ public enum NATSAuthentication: Sendable, Equatable, CustomStringConvertible {
     /// every connect: a rotated file applies from the next reconnect.
     case credentialsFile(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .none: "none"
         case .userPassword(let user, _): "user \(user) with a password"
@@ -120,13 +120,13 @@ public enum NATSAuthentication: Sendable, Equatable, CustomStringConvertible {
 
 /// TLS to the NATS servers: the CA that signed their certificates and, for mutual TLS, the
 /// client's certificate chain and key (PEM files, read when the sink connects).
-public struct NATSTLS: Sendable, Equatable {
+package struct NATSTLS: Sendable, Equatable {
     /// CA certificates trusted for the servers' certificates; nil: the system's trust store.
-    public var caFile: String?
-    public var certificateFile: String?
-    public var keyFile: String?
+    package var caFile: String?
+    package var certificateFile: String?
+    package var keyFile: String?
 
-    public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+    package init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
         self.caFile = caFile
         self.certificateFile = certificateFile
         self.keyFile = keyFile
@@ -135,8 +135,8 @@ public struct NATSTLS: Sendable, Equatable {
 
 /// Server URLs as logs may show them: the userinfo (a user and password, or a token) of
 /// `nats://alice:secret@host:4222` becomes `nats://***@host:4222`.
-public enum NATSURL {
-    public static func redacted(_ url: String) -> String {
+package enum NATSURL {
+    package static func redacted(_ url: String) -> String {
         let bytes = Array(url.utf8)
         var authorityStart = 0
         if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) { authorityStart = colon + 3 }
@@ -145,7 +145,7 @@ public enum NATSURL {
         return String(decoding: bytes[..<authorityStart], as: UTF8.self) + "***" + String(decoding: bytes[at...], as: UTF8.self)
     }
 
-    public static func redacted(_ urls: [String]) -> String { urls.map { redacted($0) }.joined(separator: ",") }
+    package static func redacted(_ urls: [String]) -> String { urls.map { redacted($0) }.joined(separator: ",") }
 }
 
 extension Duration {

@@ -6,30 +6,30 @@ import Synchronization
 ///
 /// Written by the sink's writer (published, duplicates, ack latency) and by the NATS client's
 /// callback thread (reconnects, disconnects).
-public final class JetStreamMetrics: Sendable {
+package final class JetStreamMetrics: Sendable {
     // Relaxed is enough: monotonic statistics, no data is published through them.
     private let published = Atomic<Int>(0)
     private let duplicates = Atomic<Int>(0)
     private let reconnects = Atomic<Int>(0)
     private let disconnects = Atomic<Int>(0)
     /// Per message: from its publish to its PubAck being taken by the sink.
-    public let ackLatency = DurationHistogram()
+    package let ackLatency = DurationHistogram()
 
-    public init() {}
+    package init() {}
 
     /// Counter snapshot.
-    public struct Counters: Sendable, Equatable {
+    package struct Counters: Sendable, Equatable {
         /// Messages handed to the client, republished ones included.
-        public var published: Int
+        package var published: Int
         /// PubAcks the server marked duplicate: a republished message it had already stored.
-        public var duplicates: Int
+        package var duplicates: Int
         /// Connections re-established after a loss.
-        public var reconnects: Int
+        package var reconnects: Int
         /// Connections lost.
-        public var disconnects: Int
+        package var disconnects: Int
     }
 
-    public var counters: Counters {
+    package var counters: Counters {
         Counters(
             published: published.load(ordering: .relaxed), duplicates: duplicates.load(ordering: .relaxed),
             reconnects: reconnects.load(ordering: .relaxed), disconnects: disconnects.load(ordering: .relaxed))
@@ -43,7 +43,7 @@ public final class JetStreamMetrics: Sendable {
 
 /// What a log should hear about the JetStream connection and stream. Connection events come
 /// from the NATS client's callback thread, stream events from the writer.
-public enum JetStreamEvent: Sendable, Equatable {
+package enum JetStreamEvent: Sendable, Equatable {
     /// Connected for the first time (also after an initial connect that had to be retried).
     case connected(url: String)
     /// The connection was lost; the client reconnects by itself.

@@ -24,13 +24,13 @@ import Synchronization
 ///
 /// The stream is looked up before the first write and created when missing (the subject, file
 /// storage, `replicas`, `duplicateWindow`); an existing stream is used as it is.
-public final class JetStreamSink: Sink {
-    public let configuration: JetStreamConfiguration
-    public let metrics = SinkMetrics()
+package final class JetStreamSink: Sink {
+    package let configuration: JetStreamConfiguration
+    package let metrics = SinkMetrics()
     /// Publish, reconnect and duplicate counters and the ack latency histogram.
-    public let jetStreamMetrics = JetStreamMetrics()
+    package let jetStreamMetrics = JetStreamMetrics()
     /// The random part of this sink's message ids: `<runID>-<sequence>`.
-    public let runID: String
+    package let runID: String
     private let connection: NATSConnection
     private let destination: String
     // Serialises writers (only the flusher writes; never contended). Held across the publish
@@ -50,7 +50,7 @@ public final class JetStreamSink: Sink {
     /// Connects (or starts connecting, when no server answers yet) and, when connected, sets
     /// up the stream. Throws only for what retrying cannot fix (a malformed URL). A stream
     /// that cannot be set up yet is reported through `onEvent` and retried by the first write.
-    public init(configuration: JetStreamConfiguration, onEvent: @escaping @Sendable (JetStreamEvent) -> Void = { _ in }) throws(SinkError) {
+    package init(configuration: JetStreamConfiguration, onEvent: @escaping @Sendable (JetStreamEvent) -> Void = { _ in }) throws(SinkError) {
         if let problem = configuration.problem { preconditionFailure("JetStreamSink configuration: \(problem)") }
         self.configuration = configuration
         destination = "JetStream stream \(configuration.stream) (subject \(configuration.subject))"
@@ -72,31 +72,31 @@ public final class JetStreamSink: Sink {
     }
 
     /// Whether the connection to a server is up now.
-    public var isConnected: Bool { connection.isConnected }
+    package var isConnected: Bool { connection.isConnected }
 
     /// Why the client closed the connection by itself (every server refused it, e.g. after the
     /// credentials changed on the servers), or nil. Nothing reconnects after it: every write
     /// fails, and the service reports it on `/healthz` so that its supervisor restarts it.
-    public var failure: String? { connection.events.failure }
+    package var failure: String? { connection.events.failure }
 
     /// The largest message the server accepts (its `max_payload`, headers included), as it
     /// said when the client connected; nil before the first connection.
-    public var serverMaxPayloadBytes: Int? {
+    package var serverMaxPayloadBytes: Int? {
         let bytes = natsConnection_GetMaxPayload(connection.connection)
         return bytes > 0 ? Int(bytes) : nil
     }
 
     /// nats-server's default `max_payload`, assumed while no server has said otherwise.
-    public static let defaultServerMaxPayloadBytes = 1 << 20
+    package static let defaultServerMaxPayloadBytes = 1 << 20
 
     /// The largest request body (decoded) whose every item fits in one message of at most
     /// `maxPayload` bytes. An item's sink record is at most the body's bytes plus 74 bytes of
     /// fixed JSON (a `data` string decodes to fewer bytes than it takes in the body), and the
     /// message adds its `Nats-Msg-Id` header (under 64 bytes); the rest of the 512 is margin.
     /// A record over `max_payload` could never be stored: its batch would fail for good.
-    public static func largestBodyBytes(forMaxPayload maxPayload: Int) -> Int { max(0, maxPayload - 512) }
+    package static func largestBodyBytes(forMaxPayload maxPayload: Int) -> Int { max(0, maxPayload - 512) }
 
-    public func write(_ batch: [ResultSlab]) throws(SinkError) {
+    package func write(_ batch: [ResultSlab]) throws(SinkError) {
         guard !batch.isEmpty else { return }
         let start = SystemClock.monotonicNanoseconds()
         do {
@@ -109,7 +109,7 @@ public final class JetStreamSink: Sink {
     }
 
     /// Refuses further writes and closes the connection (everything written is acknowledged).
-    public func close() throws(SinkError) {
+    package func close() throws(SinkError) {
         let wasOpen = state.withLock { state -> Bool in
             defer { state.isClosed = true }
             return !state.isClosed

@@ -35,6 +35,15 @@ import Testing
         }
     }
 
+    @Test func publicRequestAccessors_ReadTheBodyAndHeadersThroughSpans() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send("POST /spans HTTP/1.1\r\nHost: t\r\nX-Tag: Abc 12\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "path=/spans body=hello tag=Abc 12 tagLength=6 absent=true", "the chunked body decoded, the header's value without its whitespace")
+    }
+
     @Test func connectionClose_IsHonoured() throws {
         let server = try TestServer()
         let client = try server.client()

@@ -4,11 +4,11 @@
 ///     let pool = ScratchPool()
 ///     let scratch = pool.take()
 ///     defer { pool.give(scratch) }
-public typealias ScratchPool = ObjectPool<BatchScratch>
+package typealias ScratchPool = ObjectPool<BatchScratch>
 
 extension ObjectPool where T == BatchScratch {
     /// A pool keeping at most `maxIdle` idle scratches (one per concurrent request is enough).
-    public convenience init(maxIdle: Int = 64) {
+    package convenience init(maxIdle: Int = 64) {
         self.init(capacity: maxIdle) { BatchScratch() }
     }
 }

@@ -77,7 +77,7 @@ public final class ByteBuffer: @unchecked Sendable {
     }
 
     /// Moves the unread bytes to the start of the storage.
-    public func compact() {
+    package func compact() {
         guard readerIndex > 0 else { return }
         let count = readableBytes
         if count > 0 {
@@ -90,7 +90,7 @@ public final class ByteBuffer: @unchecked Sendable {
 
     /// Makes room for at least `count` more bytes after the write index, compacting first and
     /// growing only when that is not enough.
-    public func reserveWritable(_ count: Int) {
+    package func reserveWritable(_ count: Int) {
         if writableBytes >= count { return }
         compact()
         if writableBytes >= count { return }

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The result of one `ChunkedDecoder.decode` call.
-public enum ChunkedDecodeResult: Equatable, Sendable {
+package enum ChunkedDecodeResult: Equatable, Sendable {
     case needMoreBytes
     /// The body is complete: `bodyLength` decoded bytes start at the body offset, and the
     /// message (head, chunks, trailers) ends `messageLength` bytes after the request start.
@@ -16,11 +16,11 @@ public enum ChunkedDecodeResult: Equatable, Sendable {
 /// Enforces a cumulative decoded-size cap (413), a chunk-line length cap, strict chunk-size
 /// syntax (1*HEXDIG, at most 16 significant digits), chunk-extension syntax, CRLF after data,
 /// and validates trailer fields like header fields (their bytes count against the header limit).
-public struct ChunkedDecoder: Sendable {
+package struct ChunkedDecoder: Sendable {
     private enum Phase: Sendable, Equatable { case size, data(remaining: Int), dataEnd, trailers }
 
     /// Longest chunk-size line (with extensions) or trailer line.
-    public static let maxLineBytes = 4096
+    package static let maxLineBytes = 4096
 
     private let maxBodyBytes: Int
     private let maxTrailerBytes: Int
@@ -31,7 +31,7 @@ public struct ChunkedDecoder: Sendable {
     private var parsed = 0
     private var trailerBytes = 0
 
-    public init(maxBodyBytes: Int, maxTrailerBytes: Int) {
+    package init(maxBodyBytes: Int, maxTrailerBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
         self.maxTrailerBytes = maxTrailerBytes
     }

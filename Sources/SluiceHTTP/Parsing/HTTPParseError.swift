@@ -3,7 +3,7 @@
 /// Every case ends the connection: after a framing error the server cannot know where the
 /// next request starts (RFC 9112 §6.3), so it answers and closes. `status` and `message` are
 /// the single place where HTTP-layer errors map to responses; messages never echo request bytes.
-public enum HTTPParseError: Error, Equatable, Sendable {
+package enum HTTPParseError: Error, Equatable, Sendable {
     case requestLineTooLong(limit: Int)
     case headTooLarge(limit: Int)
     case tooManyHeaders(limit: Int)
@@ -37,7 +37,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case bodyTimeout
 
     /// The status the server answers with.
-    public var status: HTTPStatus {
+    package var status: HTTPStatus {
         switch self {
         case .requestLineTooLong: return .uriTooLong
         case .headTooLarge, .tooManyHeaders: return .headerFieldsTooLarge
@@ -57,7 +57,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     }
 
     /// A message for the client and the log.
-    public var message: String {
+    package var message: String {
         switch self {
         case .requestLineTooLong(let limit): return "request line exceeds \(limit) bytes"
         case .headTooLarge(let limit): return "request header section exceeds \(limit) bytes"

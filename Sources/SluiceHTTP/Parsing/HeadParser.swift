@@ -1,7 +1,7 @@
 import Glibc
 
 /// The result of feeding bytes to `HeadParser`: a value, never a thrown "not yet".
-public enum HeadParseResult: Equatable, Sendable {
+package enum HeadParseResult: Equatable, Sendable {
     /// The head is incomplete; call again when more bytes arrive.
     case needMoreBytes
     /// The head is complete and valid; it occupies the first `headLength` bytes.
@@ -23,13 +23,13 @@ public enum HeadParseResult: Equatable, Sendable {
 ///
 ///     var parser = HeadParser(limits: HTTPLimits())
 ///     if case .complete(let length) = parser.parse(bytes) { let head = parser.head }
-public struct HeadParser: Sendable {
+package struct HeadParser: Sendable {
     private enum Phase: Sendable { case requestLine, fields, complete }
 
     /// The request parsed so far; meaningful once `parse` returned `.complete`.
-    public internal(set) var head = ParsedHead()
+    package internal(set) var head = ParsedHead()
     /// The header field lines, in order; see `withFields` for handing them out without a copy.
-    public internal(set) var fields: [HeaderField] = []
+    package internal(set) var fields: [HeaderField] = []
     let limits: HTTPLimits
     private var phase = Phase.requestLine
     private var lineStart = 0
@@ -38,13 +38,13 @@ public struct HeadParser: Sendable {
     var requestLine = RequestLineScanner()
     var tracker = FramingTracker()
 
-    public init(limits: HTTPLimits) {
+    package init(limits: HTTPLimits) {
         self.limits = limits
         fields.reserveCapacity(min(limits.maxHeaderCount, 64))
     }
 
     /// Forgets the previous request, keeping the field storage.
-    public mutating func reset() {
+    package mutating func reset() {
         head.reset()
         fields.removeAll(keepingCapacity: true)
         phase = .requestLine
@@ -56,7 +56,7 @@ public struct HeadParser: Sendable {
     }
 
     /// Parses as much of the head as `bytes` (the request from its first byte) holds.
-    public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> HeadParseResult {
+    package mutating func parse(_ bytes: UnsafeRawBufferPointer) -> HeadParseResult {
         precondition(phase != .complete, "HeadParser.parse called after completion without reset()")
         while true {
             let lineFeed: Int
@@ -122,7 +122,7 @@ public struct HeadParser: Sendable {
 
     /// Calls `body` with the fields in place. Handing out the array itself would share its
     /// storage, and the next `reset()` would then allocate a new one for every request.
-    public func withFields<Result>(_ body: (UnsafeBufferPointer<HeaderField>) -> Result) -> Result {
+    package func withFields<Result>(_ body: (UnsafeBufferPointer<HeaderField>) -> Result) -> Result {
         fields.withUnsafeBufferPointer(body)
     }
 

@@ -1,13 +1,13 @@
 /// One header field line, as offsets into the request head's bytes (no String is built).
-public struct HeaderField: Sendable, Equatable {
-    public var nameStart: Int32
-    public var nameEnd: Int32
-    public var valueStart: Int32
-    public var valueEnd: Int32
+package struct HeaderField: Sendable, Equatable {
+    package var nameStart: Int32
+    package var nameEnd: Int32
+    package var valueStart: Int32
+    package var valueEnd: Int32
 }
 
 /// How the request body is delimited (RFC 9112 §6.3).
-public enum BodyFraming: Sendable, Equatable {
+package enum BodyFraming: Sendable, Equatable {
     /// No body: neither Content-Length nor Transfer-Encoding.
     case none
     /// Exactly this many bytes follow the head.

@@ -1,20 +1,20 @@
 /// What `HeadParser` learned about a request, as offsets into the head bytes.
-public struct ParsedHead: Sendable, Equatable {
-    public var method: HTTPMethod = .get
-    public var version: HTTPVersion = .http11
+package struct ParsedHead: Sendable, Equatable {
+    package var method: HTTPMethod = .get
+    package var version: HTTPVersion = .http11
     /// The request-target as sent.
-    public var targetStart = 0, targetEnd = 0
+    package var targetStart = 0, targetEnd = 0
     /// The path part of the target (origin-form, or the path of an absolute-form target);
     /// empty for the asterisk-form.
-    public var pathStart = 0, pathEnd = 0
-    public var framing: BodyFraming = .none
+    package var pathStart = 0, pathEnd = 0
+    package var framing: BodyFraming = .none
     /// `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`.
-    public var wantsClose = false
+    package var wantsClose = false
     /// `Expect: 100-continue`.
-    public var expectsContinue = false
+    package var expectsContinue = false
 
     /// The declared body length: 0 without a body, nil when chunked.
-    public var contentLength: Int? {
+    package var contentLength: Int? {
         switch framing {
         case .none: 0
         case .length(let length): length

@@ -1,16 +1,19 @@
 /// A request as a handler sees it: views into the connection's read buffer.
 ///
 /// The views are valid only during the handler call that received the request; copy what must
-/// outlive it. Nothing here allocates: header lookups compare bytes in place.
+/// outlive it. Nothing here allocates: header lookups compare bytes in place. Outside this
+/// package the bytes are reached only through non-escaping `RawSpan`s (`withBody`,
+/// `withHeader`) or copied out (`pathString`, `headerString`); the raw buffer views are
+/// `package`.
 public struct HTTPRequest {
     /// The parsed head (offsets into `headBytes`).
-    public let head: ParsedHead
+    package let head: ParsedHead
     /// The header fields (offsets into `headBytes`).
-    public let fields: UnsafeBufferPointer<HeaderField>
+    package let fields: UnsafeBufferPointer<HeaderField>
     /// The head's bytes, request line to the empty line.
-    public let headBytes: UnsafeRawBufferPointer
+    package let headBytes: UnsafeRawBufferPointer
     /// The body, decoded from chunked framing when it was chunked; empty before it is read.
-    public let body: UnsafeRawBufferPointer
+    package let body: UnsafeRawBufferPointer
     /// A value the handler's `screen` may set for its own later calls on this request (the
     /// router keeps the matched route's index here, so it resolves the route once). -1 unset.
     public var handlerTag: Int = -1
@@ -18,7 +21,7 @@ public struct HTTPRequest {
     /// batch route keeps the tenant it authenticated from the head here). -1 unset.
     public var routeTag: Int = -1
 
-    public init(head: ParsedHead, fields: UnsafeBufferPointer<HeaderField>, headBytes: UnsafeRawBufferPointer,
+    package init(head: ParsedHead, fields: UnsafeBufferPointer<HeaderField>, headBytes: UnsafeRawBufferPointer,
                 body: UnsafeRawBufferPointer, handlerTag: Int = -1, routeTag: Int = -1) {
         self.head = head
         self.fields = fields
@@ -32,7 +35,7 @@ public struct HTTPRequest {
     public var version: HTTPVersion { head.version }
 
     /// The path of the target, without query or fragment.
-    public var path: UnsafeRawBufferPointer {
+    package var path: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: headBytes[head.pathStart..<head.pathEnd])
     }
 
@@ -40,7 +43,7 @@ public struct HTTPRequest {
     public var declaredContentLength: Int? { head.contentLength }
 
     /// The value of the first header field named `lowercaseName` (ASCII, case-insensitive).
-    public func header(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
+    package func header(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
         for field in fields {
             let name = UnsafeRawBufferPointer(rebasing: headBytes[Int(field.nameStart)..<Int(field.nameEnd)])
             if ByteClass.equalsIgnoringCase(name, lowercaseName) {
@@ -52,7 +55,7 @@ public struct HTTPRequest {
 
     /// The header's value up to any `;` parameters, without surrounding whitespace (e.g. the
     /// media type of Content-Type); nil when the header is absent. One scan of the fields.
-    public func headerToken(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
+    package func headerToken(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
         guard let value = header(lowercaseName) else { return nil }
         var end = 0
         while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
@@ -60,10 +63,29 @@ public struct HTTPRequest {
     }
 
     /// Whether a token equals `lowercase`, ignoring ASCII case.
-    public static func token(_ token: UnsafeRawBufferPointer, is lowercase: StaticString) -> Bool {
+    package static func token(_ token: UnsafeRawBufferPointer, is lowercase: StaticString) -> Bool {
         ByteClass.equalsIgnoringCase(token, lowercase)
     }
 
     /// The path as a String, for logs and tests (allocates).
     public var pathString: String { String(decoding: path, as: UTF8.self) }
+
+    /// Calls `read` with the body's bytes (decoded from chunked framing when it was chunked),
+    /// valid for the call only.
+    public func withBody<Result, Failure: Error>(_ read: (RawSpan) throws(Failure) -> Result) throws(Failure) -> Result {
+        try read(body.bytes)
+    }
+
+    /// Calls `read` with the value of the first header field named `lowercaseName` (ASCII,
+    /// case-insensitive), or nil when there is none; the bytes are valid for the call only.
+    public func withHeader<Result, Failure: Error>(_ lowercaseName: StaticString, _ read: (RawSpan?) throws(Failure) -> Result) throws(Failure) -> Result {
+        guard let value = header(lowercaseName) else { return try read(nil) }
+        return try read(value.bytes)
+    }
+
+    /// The value of the first header field named `lowercaseName` as a String (allocates), or
+    /// nil when there is none.
+    public func headerString(_ lowercaseName: StaticString) -> String? {
+        header(lowercaseName).map { String(decoding: $0, as: UTF8.self) }
+    }
 }

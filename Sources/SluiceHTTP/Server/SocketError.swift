@@ -10,7 +10,7 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-public enum Socket {
+package enum Socket {
     /// Creates, configures, binds and listens on a non-blocking TCP socket; returns the fd and
     /// the port actually bound.
     static func listen(host: String, port: Int, backlog: Int32) throws -> (fd: Int32, port: Int) {

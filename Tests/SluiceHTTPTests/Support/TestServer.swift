@@ -9,7 +9,9 @@ import Testing
 /// An in-process server on an ephemeral loopback port with routes for the tests:
 /// `/healthz`, `POST /echo` (answers the body it read), `POST /reject` (screens with 415),
 /// `POST /later` (answers later: the test completes `deferred`) and `POST /tagged` (screen
-/// keeps the `X-Tag` digits in `routeTag`, respond answers `tag=<routeTag>`; no tag: 401).
+/// keeps the `X-Tag` digits in `routeTag`, respond answers `tag=<routeTag>`; no tag: 401) and
+/// `POST /spans` (reads the request only through the public accessors: `withBody`,
+/// `withHeader`, `headerString`, and answers what it saw).
 final class TestServer {
     let server: HTTPServer
     /// The deferred responses `POST /later` made, in request order, with each request's body.
@@ -51,6 +53,15 @@ final class TestServer {
                 return .readBody
             }) { request, response in
                 response.body.write(string: "tag=\(request.routeTag)")
+            },
+            Route("/spans", methods: [.post], allow: "POST") { request, response in
+                let bodyBytes = request.withBody { span in
+                    (0..<span.byteCount).map { span.unsafeLoad(fromByteOffset: $0, as: UInt8.self) }
+                }
+                let tagLength = request.withHeader("x-tag") { span in span?.byteCount ?? -1 }
+                let missing = request.withHeader("x-absent") { span in span == nil }
+                response.body.write(string: "path=\(request.pathString) body=\(String(decoding: bodyBytes, as: UTF8.self)) ")
+                response.body.write(string: "tag=\(request.headerString("x-tag") ?? "-") tagLength=\(tagLength) absent=\(missing)")
             },
         ]
         server = try HTTPServer(configuration: configuration, handler: Router(routes: routes, observer: observer), logger: logger)
