@@ -25,10 +25,10 @@ import Testing
     }
 
     @Test func answers_CountInTheSlotOfTheirRoute_NotByRouteOrder() throws {
-        // TestServer has /later, /healthz, /echo, /reject, in that order; the slots are not.
+        // TestServer has /later, /healthz, /echo, /reject, /tagged, /spans; the slots are not in that order.
         let observer = RecordingObserver(slotsByPath: ["/echo": 7, "/healthz": 3, "/reject": 5])
         let server = try TestServer(observer: observer)
-        #expect(observer.askedPaths.withLock { $0 }.sorted() == ["/echo", "/healthz", "/later", "/reject", "/tagged"])
+        #expect(observer.askedPaths.withLock { $0 }.sorted() == ["/echo", "/healthz", "/later", "/reject", "/spans", "/tagged"])
         let client = try server.client()
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
         #expect(try client.readResponse().status == 200)
