@@ -170,4 +170,25 @@ private func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> (HeadPa
         #expect(result != .needMoreBytes)
         #expect(head.framing == .length(Int.max))
     }
+
+    /// Every byte but CR and LF (they end lines, tested elsewhere), as the first byte of a field
+    /// name and inside a Host value: accepted exactly when RFC 9110 lists it (tchar §5.6.2;
+    /// uri-host [":" port], RFC 3986 §3.2.2, with "[" "]" and "%" for IP literals and escapes).
+    @Test func fieldNamesAndHostValues_AcceptExactlyTheirRFCBytes() {
+        let alphanumerics = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8))
+        let tchar = alphanumerics.union("!#$%&'*+-.^_`|~".utf8)
+        let hostByte = alphanumerics.union("-._~!$&'()*+,;=:[]%".utf8)
+        func parses(_ head: [UInt8]) -> Bool {
+            var parser = HeadParser(limits: HTTPLimits())
+            let result = head.withUnsafeBytes { parser.parse($0) }
+            return result == .complete(headLength: head.count)
+        }
+        for value in 0...255 where value != 0x0A && value != 0x0D {
+            let byte = UInt8(value)
+            let name = Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8) + [byte] + Array("X: v\r\n\r\n".utf8)
+            #expect(parses(name) == tchar.contains(byte), "field name starting with byte \(value)")
+            let host = Array("GET / HTTP/1.1\r\nHost: a".utf8) + [byte] + Array("b\r\n\r\n".utf8)
+            #expect(parses(host) == hostByte.contains(byte), "Host value holding byte \(value)")
+        }
+    }
 }

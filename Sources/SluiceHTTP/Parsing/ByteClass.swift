@@ -1,16 +1,25 @@
 /// Byte classes of RFC 9110 §5.6 used by the request parsers.
 enum ByteClass {
     /// tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-    static let token: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in "!#$%&'*+-.^_`|~".utf8 { table[Int(byte)] = true }
-        return table
-    }()
+    @inline(__always) static func isToken(_ byte: UInt8) -> Bool {
+        isMember(byte, low: 0x03FF_6CFA_0000_0000, high: 0x57FF_FFFF_C7FF_FFFE)
+    }
 
-    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { token[Int(byte)] }
+    /// A byte of a Host value (RFC 9110 §7.2, RFC 3986 §3.2.2): unreserved / sub-delims / ":" /
+    /// "[" / "]" (IP literals) / "%" (pct-encoded), i.e. ALPHA / DIGIT / "-._~!$&'()*+,;=:[]%".
+    @inline(__always) static func isHost(_ byte: UInt8) -> Bool {
+        isMember(byte, low: 0x2FFF_7FF2_0000_0000, high: 0x47FF_FFFE_AFFF_FFFE)
+    }
+
+    /// Whether ASCII `byte` has its bit set in a 128-bit class (`low` holds bytes 0-63, `high`
+    /// 64-127); bytes from 128 are in no such class. Constants instead of lookup tables: no
+    /// lazy global initialisation check and no bounds check per byte. ByteClassTests checks
+    /// both masks against the RFC's lists.
+    @inline(__always) private static func isMember(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
+        let bit = UInt64(byte & 63)
+        let word = byte < 64 ? low : (byte < 128 ? high : 0)
+        return (word >> bit) & 1 != 0
+    }
 
     /// field-vchar / SP / HTAB: VCHAR, obs-text, SP, HTAB. Excludes NUL, CR, LF, DEL, other CTLs.
     @inline(__always) static func isFieldValue(_ byte: UInt8) -> Bool {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A request method. Methods outside the common set are kept as `.other` and routed like any
 /// method a route does not allow (405).
 public enum HTTPMethod: Sendable, Hashable {
@@ -23,23 +25,28 @@ public enum HTTPMethod: Sendable, Hashable {
     static func classify(_ token: UnsafeRawBufferPointer) -> HTTPMethod {
         switch token.count {
         case 3:
-            if token.elementsEqual("GET".utf8) { return .get }
-            if token.elementsEqual("PUT".utf8) { return .put }
+            if matches(token, "GET") { return .get }
+            if matches(token, "PUT") { return .put }
         case 4:
-            if token.elementsEqual("POST".utf8) { return .post }
-            if token.elementsEqual("HEAD".utf8) { return .head }
+            if matches(token, "POST") { return .post }
+            if matches(token, "HEAD") { return .head }
         case 5:
-            if token.elementsEqual("PATCH".utf8) { return .patch }
-            if token.elementsEqual("TRACE".utf8) { return .trace }
+            if matches(token, "PATCH") { return .patch }
+            if matches(token, "TRACE") { return .trace }
         case 6:
-            if token.elementsEqual("DELETE".utf8) { return .delete }
+            if matches(token, "DELETE") { return .delete }
         case 7:
-            if token.elementsEqual("OPTIONS".utf8) { return .options }
-            if token.elementsEqual("CONNECT".utf8) { return .connect }
+            if matches(token, "OPTIONS") { return .options }
+            if matches(token, "CONNECT") { return .connect }
         default:
             break
         }
         return .other
+    }
+
+    /// Whether `token` is exactly `name` (the caller has checked the length).
+    @inline(__always) private static func matches(_ token: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        memcmp(token.baseAddress!, name.utf8Start, name.utf8CodeUnitCount) == 0
     }
 }
 

@@ -155,15 +155,7 @@ extension HeadParser {
 
     /// Host = uri-host [ ":" port ]; an empty value is allowed (RFC 9110 §7.2).
     private static func isValidHost(_ value: UnsafeRawBufferPointer) -> Bool {
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                continue
-            default:
-                guard "-._~!$&'()*+,;=:[]%".utf8.contains(byte) else { return false }
-            }
-        }
+        for byte in value where !ByteClass.isHost(byte) { return false }
         return true
     }
 
