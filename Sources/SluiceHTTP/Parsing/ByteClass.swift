@@ -13,8 +13,8 @@ enum ByteClass {
 
     /// Whether ASCII `byte` has its bit set in a 128-bit class (`low` holds bytes 0-63, `high`
     /// 64-127); bytes from 128 are in no such class. Constants instead of lookup tables: no
-    /// lazy global initialisation check and no bounds check per byte. ByteClassTests checks
-    /// both masks against the RFC's lists.
+    /// lazy global initialisation check and no bounds check per byte. HeadParserTests'
+    /// `fieldNamesAndHostValues_AcceptExactlyTheirRFCBytes` checks both masks against the RFC's lists.
     @inline(__always) private static func isMember(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
         let bit = UInt64(byte & 63)
         let word = byte < 64 ? low : (byte < 128 ? high : 0)
